@@ -26,8 +26,17 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["MnistData", "load_mnist", "read_idx", "download_mnist", "MNIST_FILES", "MNIST_MIRRORS"]
+__all__ = [
+    "MnistData",
+    "load_mnist",
+    "read_idx",
+    "download_mnist",
+    "add_sensing_noise",
+    "MNIST_FILES",
+    "MNIST_MIRRORS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -243,3 +252,69 @@ def load_mnist(root: str | Path | None = None, *, download: bool | None = None) 
         len(data.train_labels), len(data.test_labels),
     )
     return data
+
+
+def add_sensing_noise(images: ArrayLike, snr: ArrayLike, rng: np.random.Generator) -> np.ndarray:
+    """Observe clean samples through sensing noise at a given per-sample SNR.
+
+    Each sample ``x`` becomes ``x + z`` with ``z ~ N(0, s^2 I)`` and
+    ``s^2 = ||x||^2 / (dim(x) gamma)``, so that ``||x||^2 / E||z||^2 = gamma`` for every sample.
+    Every call draws fresh noise; the result is not clipped back to the pixel range.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, ...)
+        Clean samples, the first axis indexing them (for MNIST, pixels in [0, 1]).
+    snr : float or array_like, shape (n,)
+        Linear per-sample SNR ``gamma > 0`` (not dB), one value for all samples or one per sample.
+        ``inf`` returns the clean samples.
+    rng : numpy.random.Generator
+        Source of the noise; the same generator state gives the same noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        Noisy samples, same shape as ``images``, float32 when ``images`` is float32, else float64.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` has no sample axis, ``snr`` is not positive (NaN included) or its length
+        differs from the number of samples, or ``rng`` is not a numpy Generator.
+
+    Notes
+    -----
+    This is the sensed-data model behind the sensing SNR of E2: the SNR is defined per sample
+    (not per pixel nor per data set), pixels are scaled before the noise is added, and values may
+    leave [0, 1] after it. An all-zero sample stays noise-free at any SNR, since its power is 0.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.ones((2000, 28, 28), dtype=np.float32)
+    >>> y = add_sensing_noise(x, 4.0, rng)
+    >>> y.dtype, y.shape
+    (dtype('float32'), (2000, 28, 28))
+    >>> snr = (x**2).sum(axis=(1, 2)).mean() / ((y - x)**2).sum(axis=(1, 2)).mean()
+    >>> bool(abs(snr / 4.0 - 1) < 0.01)
+    True
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    x = np.asarray(images)
+    if x.ndim < 1 or x.shape[0] == 0:
+        raise ValueError(f"images must have a sample axis with at least one sample, got shape {x.shape}")
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    x = x.astype(dtype, copy=False)
+    gamma = np.asarray(snr, dtype=float)
+    if gamma.ndim > 1 or (gamma.ndim == 1 and gamma.shape[0] != x.shape[0]):
+        raise ValueError(
+            f"snr must be a scalar or an array of length n={x.shape[0]} (one per sample), got shape {gamma.shape}"
+        )
+    if not np.all(gamma > 0):
+        raise ValueError(f"snr must be > 0 (linear, not dB), got {snr!r}; allowed range is (0, inf]")
+    flat = x.reshape(x.shape[0], -1)
+    power = np.einsum("ij,ij->i", flat, flat, dtype=np.float64) / flat.shape[1]
+    std = np.sqrt(power / np.broadcast_to(gamma, power.shape))
+    noise = rng.standard_normal(flat.shape, dtype=dtype) * std[:, None].astype(dtype)
+    return (flat + noise).reshape(x.shape)
