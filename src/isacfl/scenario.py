@@ -272,8 +272,8 @@ class Scenario:
             n = int(bad[0])
             raise ValueError(
                 f"sensing_power_min_w must be <= sensing_power_max_w, but device {n} has "
-                f"sensing_power_min_w={self.sensing_power_min_w[n]!r} W > "
-                f"sensing_power_max_w={self.sensing_power_max_w[n]!r} W"
+                f"sensing_power_min_w={float(self.sensing_power_min_w[n])!r} W > "
+                f"sensing_power_max_w={float(self.sensing_power_max_w[n])!r} W"
             )
 
     # -- construction ---------------------------------------------------------------------
