@@ -39,15 +39,20 @@ class Profile:
     sweep_points: int
     #: Random scenarios for allocator statistics.
     allocator_scenarios: int
+    #: SGD steps of each centralised training run in the convergence-analysis chapters.
+    centralised_steps: int = 1500
 
 
 PROFILES = {
     "quick": Profile("quick", num_rounds=5, num_seeds=2, eval_every=1, train_images=2000,
-                     test_images=500, sweep_points=3, allocator_scenarios=20),
+                     test_images=500, sweep_points=3, allocator_scenarios=20,
+                     centralised_steps=200),
     "book": Profile("book", num_rounds=30, num_seeds=3, eval_every=2, train_images=None,
-                    test_images=2000, sweep_points=5, allocator_scenarios=200),
+                    test_images=2000, sweep_points=5, allocator_scenarios=200,
+                    centralised_steps=1500),
     "paper": Profile("paper", num_rounds=100, num_seeds=10, eval_every=5, train_images=None,
-                     test_images=None, sweep_points=7, allocator_scenarios=1000),
+                     test_images=None, sweep_points=7, allocator_scenarios=1000,
+                     centralised_steps=4000),
 }
 
 
