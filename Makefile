@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 # Profile of the heavy runs: quick (CI), book (default book build) or paper (paper scale).
 PROFILE ?= book
 
-.PHONY: book test install notebooks sync clean
+# MathJax is served from the built book itself, so math renders without network access.
+MATHJAX_VERSION ?= 3.2.2
+MATHJAX := _mathjax/mathjax/es5/tex-chtml.js
+
+.PHONY: book test install mathjax chromium notebooks sync clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +19,26 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 
+# Install the npm mathjax package into .node/ and copy its es5 bundle to _mathjax/, which the
+# book copies into its HTML root (html_extra_path in _config.yml).
+$(MATHJAX):
+	npm install --silent --no-audit --no-fund --no-save --prefix .node mathjax@$(MATHJAX_VERSION)
+	rm -rf _mathjax/mathjax
+	mkdir -p _mathjax/mathjax
+	cp -R .node/node_modules/mathjax/es5 _mathjax/mathjax/es5
+
+mathjax: $(MATHJAX)
+
+# Debian's chromium, for the headless test that checks that math renders offline.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 # Build the HTML book into _build/html; a failing cell or a Sphinx warning fails the build.
-book: install
+book: install mathjax
 	ISACFL_PROFILE=$(PROFILE) $(BIN)/jupyter-book build . -W --keep-going
 
 # Unit tests, doctests and nbval over every chapter at the quick profile.
-test: install
+test: install mathjax chromium
 	ISACFL_PROFILE=quick $(BIN)/python -m pytest src tests notebooks --doctest-modules --nbval-lax -p no:cacheprovider
 
 # Re-pair the MyST text twins with their notebooks and store fresh outputs (quick profile).
@@ -29,4 +47,4 @@ notebooks: install
 	ISACFL_PROFILE=quick $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache _mathjax .node
