@@ -47,11 +47,11 @@ close the page.
 pytestmark = pytest.mark.browser
 
 
-def _require(path: Path, what: str, how: str) -> None:
+def _require(path: Path, tool: str, fix: str) -> None:
     """Skip when a tool is missing on a developer machine, but fail in CI, where make installs it."""
     if path.exists():
         return
-    message = f"{what} not found at {path}; {how}"
+    message = f"{tool} not found at {path}; {fix}"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
