@@ -1,0 +1,350 @@
+"""The inner problem of the allocator: every device's best snapshot count for a given ``gamma_min``.
+
+For a fixed minimum sensing SNR ``gamma_min`` the allocation problem splits into one small problem
+per device. Device ``n`` enumerates its snapshot counts ``L = 1..L_max``; each ``L`` fixes the
+sample count ``D`` (E1), the upload slot (E5) and the outage threshold ``theta`` (E6), and the
+powers follow in closed form:
+
+* sensing power ``p^s = max(p_th, gamma_min / (L a_n))``, the cheapest power that meets the SNR
+  floor (E2);
+* communication power ``p^c = min(P_c^max, (E_n - p^s T_s - c_n D) / T^up)``, the rest of the
+  energy budget (E9);
+* value ``v = D exp(-theta / p^c)``, the expected number of samples that reach the server.
+
+``V_n(gamma_min)`` is the largest ``v`` over the feasible ``L``. Everything that does not depend on
+``gamma_min`` is computed once, in :class:`InnerProblem`, and stored per device-snapshot *cell*
+(one pair ``(n, L)``); only cells that are feasible for some ``gamma_min`` are kept.
+
+Values are handled in the log domain, ``log v = log D - theta / p^c``, so that the maximum over
+``L`` needs no exponential per cell; ``p^c = 0`` gives ``log v = -inf``, that is ``v = 0``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..channel import outage_threshold_w, samples, sensing_gain_factor, success_probability, upload_slot_s
+from ..scenario import Scenario
+from .errors import InfeasibleScenarioError
+
+__all__ = ["InnerProblem", "device_values", "objective"]
+
+logger = logging.getLogger(__name__)
+
+# Largest number of float64 cell values processed by one vectorised pass (about 4 MiB), so that
+# a batch of SNR values over many cells does not allocate one huge temporary array.
+_BATCH_CELLS = 1 << 19
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellSet:
+    """Precomputed constants of a set of device-snapshot cells, sorted by device then by ``L``.
+
+    Every device owns at least one cell, and the cells of device ``n`` are
+    ``starts[n]:starts[n + 1]``. Communication power at SNR floor ``g`` is
+    ``min(cap, free - max(floor, g * slope))`` (watts), valid while ``g <= reach``.
+    """
+
+    device: np.ndarray  #: device index of each cell
+    snapshots: np.ndarray  #: snapshot count ``L`` of each cell
+    starts: np.ndarray  #: index of the first cell of each device
+    log_samples: np.ndarray  #: ``log D``
+    theta_w: np.ndarray  #: outage threshold ``theta`` (E6), watts
+    reach: np.ndarray  #: largest SNR floor the cell can meet (linear)
+    slope: np.ndarray  #: ``T_s / (L a_n T^up)``, watts of upload power per unit of SNR
+    free: np.ndarray  #: ``(E_n - c_n D) / T^up``, upload power if sensing cost nothing, watts
+    floor: np.ndarray  #: ``p_th T_s / T^up``, upload power that the minimum sensing power costs, watts
+    cap: np.ndarray  #: ``P_c^max``, watts
+
+    @property
+    def size(self) -> int:
+        """Number of cells."""
+        return int(self.device.size)
+
+    def subset(self, keep: np.ndarray) -> "CellSet":
+        """Return the cells where ``keep`` is true; every device must keep at least one cell."""
+        fields = {
+            f.name: getattr(self, f.name)[keep] for f in dataclasses.fields(self) if f.name != "starts"
+        }
+        n_devices = self.starts.size
+        starts = np.searchsorted(fields["device"], np.arange(n_devices))
+        return CellSet(starts=starts, **fields)
+
+    def log_values(self, gamma: np.ndarray) -> np.ndarray:
+        """Return ``log v`` of every cell at every SNR floor in ``gamma``, shape ``(len(gamma), size)``.
+
+        Cells that cannot meet the floor get ``-inf``, like cells with zero upload power.
+        """
+        gamma = np.asarray(gamma, dtype=float).reshape(-1, 1)
+        power = gamma * self.slope
+        np.maximum(power, self.floor, out=power)
+        np.subtract(self.free, power, out=power)
+        np.minimum(power, self.cap, out=power)
+        power[gamma > self.reach] = 0.0
+        # At g == reach rounding can leave a power of -1e-17 W; it is zero.
+        np.maximum(power, 0.0, out=power)
+        with np.errstate(divide="ignore"):
+            np.divide(self.theta_w, power, out=power)
+        return np.subtract(self.log_samples, power, out=power)
+
+    def device_log_values(self, gamma: ArrayLike) -> np.ndarray:
+        """Return ``log V_n`` for every SNR floor in ``gamma`` and every device, shape ``(len(gamma), N)``."""
+        gamma = np.atleast_1d(np.asarray(gamma, dtype=float))
+        out = np.empty((gamma.size, self.starts.size))
+        rows = max(1, _BATCH_CELLS // max(self.size, 1))
+        for begin in range(0, gamma.size, rows):
+            chunk = gamma[begin : begin + rows]
+            out[begin : begin + rows] = np.maximum.reduceat(self.log_values(chunk), self.starts, axis=1)
+        return out
+
+
+class InnerProblem:
+    """The per-device inner problem of one scenario, with everything independent of ``gamma_min`` precomputed.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The deployment.
+
+    Raises
+    ------
+    InfeasibleScenarioError
+        If some device cannot reach any ``gamma_min``: no snapshot count leaves a positive upload
+        slot with at least one sample, or the budget does not cover the minimum sensing energy
+        ``p_th T_s`` plus the computing energy ``c_n D``. The message names the device and the
+        shortfall in joules.
+
+    Notes
+    -----
+    Implements the inner layer of the two-layer algorithm (closed forms from E1, E2, E5, E6 and
+    E9). :meth:`device_values` costs ``O(N L_max)`` per SNR floor.
+
+    Examples
+    --------
+    >>> problem = InnerProblem(Scenario(n_devices=2))
+    >>> lo, hi = problem.search_bounds()
+    >>> bool(0 < lo < hi)
+    True
+    >>> values = problem.device_values([lo, hi])
+    >>> values.shape
+    (2, 2)
+    >>> bool(np.all(values[0] >= values[1]))  # V_n is non-increasing in gamma_min
+    True
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        s = scenario
+        snapshots = np.arange(1, s.max_snapshots + 1)
+        gain = sensing_gain_factor(s)
+        count = samples(s.sensing_duration_s, s.snapshot_s[:, None], snapshots[None, :])
+        slot = upload_slot_s(s.round_deadline_s, s.train_s_per_sample[:, None], count)
+        theta = outage_threshold_w(
+            slot,
+            s.model_bits,
+            s.bandwidth_hz[:, None],
+            s.noise_power_w,
+            s.server_distance_m[:, None],
+            s.comm_pathloss_exponent,
+            s.comm_gain[:, None],
+            s.comm_fading_mean,
+        )
+        residual_j = s.energy_budget_j[:, None] - s.energy_per_sample_j[:, None] * count
+        sensing_floor_j = s.sensing_power_min_w[:, None] * s.sensing_duration_s
+        timely = (count >= 1) & (slot > 0)
+        usable = timely & (residual_j >= sensing_floor_j)
+        self._raise_if_infeasible(timely, usable, residual_j, sensing_floor_j, count)
+
+        snr_per_watt = snapshots[None, :] * gain[:, None]
+        max_sensing_w = np.minimum(s.sensing_power_max_w[:, None], residual_j / s.sensing_duration_s)
+        rows, cols = np.nonzero(usable)
+        safe_slot = slot[rows, cols]
+        self.cells = CellSet(
+            device=rows,
+            snapshots=snapshots[cols],
+            starts=np.searchsorted(rows, np.arange(s.n_devices)),
+            log_samples=np.log(count[rows, cols]),
+            theta_w=theta[rows, cols],
+            reach=(max_sensing_w * snr_per_watt)[rows, cols],
+            slope=s.sensing_duration_s / (snr_per_watt[rows, cols] * safe_slot),
+            free=residual_j[rows, cols] / safe_slot,
+            floor=sensing_floor_j[rows, 0] / safe_slot,
+            cap=s.comm_power_max_w[rows],
+        )
+        self.gain_factor = gain
+        self.samples_table = count
+        self.upload_slot_table = slot
+        self.theta_table = theta
+        logger.debug("inner problem: %s devices, %s usable cells of %s", s.n_devices, self.cells.size, count.size)
+
+    @staticmethod
+    def _raise_if_infeasible(timely, usable, residual_j, sensing_floor_j, count) -> None:
+        bad = np.flatnonzero(~usable.any(axis=1))
+        if bad.size == 0:
+            return
+        n = int(bad[0])
+        if not timely[n].any():
+            raise InfeasibleScenarioError(
+                f"device {n} is infeasible: no snapshot count gives at least one sample that can be "
+                "trained and still leave time to upload within the round deadline; lengthen "
+                "sensing_duration_s or round_deadline_s, or shorten snapshot_s or train_s_per_sample",
+                device=n,
+                shortfall_j=float("inf"),
+            )
+        shortfall = np.where(timely[n], sensing_floor_j[n] - residual_j[n], np.inf)
+        best = int(np.argmin(shortfall))
+        raise InfeasibleScenarioError(
+            f"device {n} is infeasible: its energy budget falls short by {shortfall[best]:.6g} J of the "
+            f"minimum sensing energy p_th*T_s = {sensing_floor_j[n, 0]:.6g} J plus the computing energy "
+            f"of {int(count[n, best])} samples (the cheapest choice, L = {best + 1}); raise "
+            f"energy_budget_j of device {n} by at least that much",
+            device=n,
+            shortfall_j=float(shortfall[best]),
+        )
+
+    # -- the objective ------------------------------------------------------------------------
+
+    def search_bounds(self) -> tuple[float, float]:
+        """Return ``(gamma_lo, gamma_hi)``, the interval the outer search covers.
+
+        ``gamma_lo = min_n p_th a_n``: below it every device senses at ``p_th`` whatever the floor,
+        so ``J`` grows linearly. ``gamma_hi`` is the smallest over devices of the largest SNR the
+        device can reach within its budget; above it some device is infeasible.
+        """
+        s = self.scenario
+        lo = float(np.min(s.sensing_power_min_w * self.gain_factor))
+        hi = float(np.min(self.device_reach))
+        return lo, max(lo, hi)
+
+    def device_log_values(self, gamma_min: ArrayLike) -> np.ndarray:
+        """Return ``log V_n(gamma_min)``, shape ``gamma_min.shape + (N,)``.
+
+        ``-inf`` both for a device whose best upload power is zero and for a device that cannot
+        meet the floor; :meth:`device_values` distinguishes the two.
+        """
+        gamma = np.asarray(gamma_min, dtype=float)
+        if np.any(~np.isfinite(gamma)) or np.any(gamma < 0):
+            raise ValueError(f"gamma_min must be finite and >= 0, got {gamma_min!r}")
+        out = self.cells.device_log_values(gamma.ravel())
+        return out.reshape(gamma.shape + (self.scenario.n_devices,))
+
+    @property
+    def device_reach(self) -> np.ndarray:
+        """Largest SNR floor each device can meet within its budget, shape ``(N,)``."""
+        return np.maximum.reduceat(self.cells.reach, self.cells.starts)
+
+    def device_values(self, gamma_min: ArrayLike) -> np.ndarray:
+        """Evaluate ``V_n(gamma_min)``, each device's largest expected number of delivered samples.
+
+        Parameters
+        ----------
+        gamma_min : float or array_like
+            SNR floor(s), linear, ``>= 0``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``gamma_min.shape + (N,)``. ``V_n`` is non-increasing in ``gamma_min``. It is 0 for
+            a device that can meet the floor only with zero upload power. It is ``-inf`` for a device
+            that cannot meet the floor at all, which happens above :meth:`search_bounds`' upper end.
+
+        Raises
+        ------
+        ValueError
+            If ``gamma_min`` is negative or not finite.
+        """
+        gamma = np.asarray(gamma_min, dtype=float)
+        values = np.exp(self.device_log_values(gamma))
+        values[gamma[..., None] > self.device_reach] = -np.inf
+        return values
+
+    def objective(self, gamma_min: ArrayLike) -> np.ndarray | float:
+        """Evaluate the outer objective ``J(gamma_min) = gamma_min * sum_n V_n(gamma_min)``.
+
+        Returns a float for a scalar argument, an array otherwise; ``-inf`` where some device
+        cannot meet the floor.
+        """
+        gamma = np.asarray(gamma_min, dtype=float)
+        values = self.device_values(gamma)
+        with np.errstate(invalid="ignore"):
+            total = values.sum(axis=-1)
+        result = np.where(np.isneginf(values).any(axis=-1), -np.inf, gamma * total)
+        return float(result) if result.ndim == 0 else result
+
+    # -- the allocation at one floor ----------------------------------------------------------
+
+    def best_cells(self, gamma_min: float) -> np.ndarray:
+        """Return the index into :attr:`cells` of each device's best cell at ``gamma_min``.
+
+        Among equal values the smallest ``L`` wins; a device whose every feasible cell has value 0
+        gets its smallest feasible ``L``.
+
+        Raises
+        ------
+        ValueError
+            If ``gamma_min`` is outside ``[0, gamma_hi]``.
+        """
+        lo, hi = self.search_bounds()
+        if not (np.isfinite(gamma_min) and 0 <= gamma_min <= hi):
+            raise ValueError(f"gamma_min must be in [0, {hi!r}] for this scenario, got {gamma_min!r}")
+        cells = self.cells
+        log_v = cells.log_values(np.array([gamma_min]))[0]
+        best = np.maximum.reduceat(log_v, cells.starts)
+        feasible = cells.reach >= gamma_min
+        is_best = feasible & (log_v == best[cells.device])
+        candidates = np.flatnonzero(is_best)
+        _, first = np.unique(cells.device[candidates], return_index=True)
+        return candidates[first]
+
+
+def device_values(scenario: Scenario, gamma_min: ArrayLike) -> np.ndarray:
+    """Evaluate ``V_n(gamma_min)`` for every device of ``scenario``; see :meth:`InnerProblem.device_values`.
+
+    Examples
+    --------
+    >>> s = Scenario(n_devices=3)
+    >>> v = device_values(s, 10.0)
+    >>> v.shape, bool(np.allclose(v, v[0]))  # identical devices get identical values
+    ((3,), True)
+    """
+    return InnerProblem(scenario).device_values(gamma_min)
+
+
+def objective(scenario: Scenario, gamma_min: ArrayLike) -> np.ndarray | float:
+    """Evaluate ``J(gamma_min) = gamma_min * sum_n V_n(gamma_min)`` for ``scenario``.
+
+    Examples
+    --------
+    >>> s = Scenario(n_devices=3)
+    >>> bool(np.isclose(objective(s, 10.0), 10.0 * device_values(s, 10.0).sum()))
+    True
+    """
+    return InnerProblem(scenario).objective(gamma_min)
+
+
+def cell_allocation(problem: InnerProblem, cell_index: np.ndarray, gamma_min: float) -> dict[str, np.ndarray]:
+    """Return the closed-form powers of the chosen cells at ``gamma_min``, one entry per device."""
+    s = problem.scenario
+    cells = problem.cells
+    device = cells.device[cell_index]
+    snapshots = cells.snapshots[cell_index]
+    gain = problem.gain_factor[device]
+    count = problem.samples_table[device, snapshots - 1]
+    slot = problem.upload_slot_table[device, snapshots - 1]
+    theta = problem.theta_table[device, snapshots - 1]
+    sensing_w = np.maximum(s.sensing_power_min_w[device], gamma_min / (snapshots * gain))
+    sensing_w = np.minimum(sensing_w, s.sensing_power_max_w[device])
+    residual_j = s.energy_budget_j[device] - s.energy_per_sample_j[device] * count
+    comm_w = np.clip((residual_j - sensing_w * s.sensing_duration_s) / slot, 0.0, s.comm_power_max_w[device])
+    return {
+        "snapshots": snapshots.astype(np.int64),
+        "samples": count.astype(np.int64),
+        "sensing_power_w": sensing_w,
+        "comm_power_w": comm_w,
+        "sensing_snr": sensing_w * snapshots * gain,
+        "success_prob": success_probability(comm_w, theta),
+    }
