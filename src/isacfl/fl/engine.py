@@ -17,10 +17,11 @@ turns each layer's per-device matmuls into one batched matmul. Both skip the loc
 devices whose upload fails in that round, because the server discards its result.
 
 Randomness: one seed is split by :func:`seed_streams` into independent streams, and the engine
-uses three of them. The ``uploads`` stream gives one uniform per device and round, compared with
+uses four of them. The ``uploads`` stream gives one uniform per device and round, compared with
 ``p_n``, so two allocations with equal ``p_n`` see the same upload outcomes. The ``init`` stream
 seeds the model initialisation. The ``batches`` stream draws mini-batch indices for every device
 in every round, whether or not it trains, so that they do not depend on the upload outcomes.
+The ``evaluation`` stream picks the subset that estimates the training loss, if one is asked for.
 All draws come from numpy generators or a forked torch generator, never from global state.
 """
 
@@ -45,7 +46,7 @@ __all__ = ["federated_averaging", "seed_streams", "draw_uploads", "draw_batch_in
 logger = logging.getLogger(__name__)
 
 #: Independent random streams of one run, in the order :func:`seed_streams` spawns them.
-STREAM_NAMES = ("positions", "partition", "acquisition", "uploads", "init", "batches")
+STREAM_NAMES = ("positions", "partition", "acquisition", "uploads", "init", "batches", "evaluation")
 
 #: Names accepted by the ``engine`` argument of :func:`federated_averaging`.
 ENGINES = ("vectorised", "reference")
@@ -259,8 +260,10 @@ def federated_averaging(
     eval_every: int = 1,
     seed: int | np.random.SeedSequence = 0,
     engine: str = "vectorised",
+    train_loss_samples: int | None = None,
     progress: bool = False,
-) -> History:
+    return_state: bool = False,
+) -> History | tuple[History, dict[str, torch.Tensor]]:
     """Run FedAvg over the devices' (noisy) data with unreliable uploads and record its history.
 
     Parameters
@@ -286,12 +289,18 @@ def federated_averaging(
     eval_every : int
         Evaluate every this many rounds; round 0 and the last round are always evaluated.
     seed : int or numpy.random.SeedSequence
-        Run seed, split by :func:`seed_streams`; the ``uploads``, ``init`` and ``batches``
-        streams are used here.
+        Run seed, split by :func:`seed_streams`; the ``uploads``, ``init``, ``batches`` and
+        ``evaluation`` streams are used here.
     engine : {"vectorised", "reference"}
         Implementation; both give the same parameters up to float rounding.
+    train_loss_samples : int, optional
+        Estimate the training loss on this many samples, drawn once without replacement from the
+        union of the devices' data, instead of on the whole union. A uniform draw from the union
+        keeps the ``D_n`` weighting, so the estimate is unbiased. None: use every sample.
     progress : bool
         Show a tqdm bar over rounds.
+    return_state : bool
+        Also return the state dict of the final global model.
 
     Returns
     -------
@@ -299,7 +308,7 @@ def federated_averaging(
         Training loss on the union of the devices' data (weighted by ``D_n``, i.e. the mean over
         all their samples), test loss and test accuracy at the evaluated rounds, the number of
         uploads per round and the skipped rounds. ``info`` holds the wall-clock seconds spent in
-        training and in evaluation.
+        training and in evaluation. With ``return_state=True``, the pair ``(history, state)``.
 
     Raises
     ------
@@ -350,13 +359,21 @@ def federated_averaging(
     trainer = _VectorisedTrainer(model, learning_rate) if engine == "vectorised" else None
     global_state = {name: t.detach().clone() for name, t in model.state_dict().items()}
 
+    loss_images, loss_labels = images, labels
+    if train_loss_samples is not None:
+        train_loss_samples = _check_positive_int("train_loss_samples", train_loss_samples)
+        if train_loss_samples < len(labels):
+            subset = np.random.default_rng(streams["evaluation"]).choice(len(labels), train_loss_samples, replace=False)
+            rows = torch.from_numpy(np.sort(subset))
+            loss_images, loss_labels = images[rows], labels[rows]
+
     history = History()
     seconds = {"train": 0.0, "eval": 0.0}
 
     def evaluate(server_round: int) -> None:
         start = time.perf_counter()
         model.load_state_dict(global_state)
-        loss_train, _ = _evaluate(model, images, labels)
+        loss_train, _ = _evaluate(model, loss_images, loss_labels)
         loss_test, accuracy = _evaluate(model, test_images, test_labels)
         history.loss_train.append((server_round, loss_train))
         history.loss_test.append((server_round, loss_test))
@@ -385,4 +402,6 @@ def federated_averaging(
             evaluate(server_round)
 
     history.info.update(train_seconds=seconds["train"], eval_seconds=seconds["eval"], engine=engine)
+    if return_state:
+        return history, global_state
     return history

@@ -1,0 +1,171 @@
+"""FedAvg engines: vectorised against reference, determinism, uploads and skipped rounds."""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from isacfl.fl import draw_batch_indices, draw_uploads, federated_averaging, seed_streams
+from isacfl.models import MLP
+
+
+def _small_mlp():
+    return MLP((784, 32, 10))
+
+
+@pytest.fixture(scope="module")
+def devices():
+    rng = np.random.default_rng(0)
+    sizes = [0, 7, 40, 90, 60]
+    data = [(rng.random((d, 28, 28), dtype=np.float32), rng.integers(0, 10, d)) for d in sizes]
+    test = (rng.random((64, 28, 28), dtype=np.float32), rng.integers(0, 10, 64))
+    return data, test
+
+
+def _run(devices, **kwargs):
+    data, test = devices
+    options = dict(num_rounds=6, local_steps=3, batch_size=8, learning_rate=0.1, seed=5, return_state=True)
+    options.update(kwargs)
+    success_prob = options.pop("success_prob", [1.0, 0.9, 0.6, 0.8, 1.0])
+    return federated_averaging(_small_mlp, data, success_prob, test, **options)
+
+
+def test_vectorised_matches_reference(devices):
+    history_v, state_v = _run(devices, engine="vectorised")
+    history_r, state_r = _run(devices, engine="reference")
+
+    for name in state_r:
+        torch.testing.assert_close(state_v[name], state_r[name], rtol=0, atol=1e-5)
+    assert history_v.num_uploads == history_r.num_uploads
+    np.testing.assert_allclose([v for _, v in history_v.loss_train], [v for _, v in history_r.loss_train], atol=1e-5)
+
+
+def test_model_moves_from_initial(devices):
+    _, initial = _run(devices, num_rounds=1, success_prob=[0.0] * 5)
+    _, trained = _run(devices)
+
+    assert not torch.allclose(initial["layers.0.weight"], trained["layers.0.weight"])
+
+
+def test_same_seed_same_numbers(devices):
+    first, state_a = _run(devices)
+    second, state_b = _run(devices)
+    other, _ = _run(devices, seed=6)
+
+    assert first.loss_train == second.loss_train
+    assert first.accuracy_test == second.accuracy_test
+    for name in state_a:
+        assert torch.equal(state_a[name], state_b[name])
+    assert first.loss_train[-1] != other.loss_train[-1]
+
+
+def test_initialisation_leaves_global_rng_alone(devices):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+
+    _run(devices, num_rounds=1)
+
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_no_upload_keeps_model_and_logs(devices, caplog):
+    with caplog.at_level(logging.INFO, logger="isacfl.fl.engine"):
+        history, state = _run(devices, success_prob=[0.0] * 5, num_rounds=3)
+    _, initial = _run(devices, success_prob=[0.0] * 5, num_rounds=1)
+
+    assert history.skipped_rounds == [1, 2, 3]
+    assert len({v for _, v in history.loss_train}) == 1
+    for name in state:
+        assert torch.equal(state[name], initial[name])
+    assert "round 2: no upload with data got through" in caplog.text
+
+
+def test_zero_sample_device_never_contributes(devices):
+    _, with_upload = _run(devices, success_prob=[1.0, 0.9, 0.6, 0.8, 1.0])
+    _, without = _run(devices, success_prob=[0.0, 0.9, 0.6, 0.8, 1.0])
+
+    for name in with_upload:
+        assert torch.equal(with_upload[name], without[name])
+
+
+def test_eval_rounds_follow_eval_every(devices):
+    history, _ = _run(devices, num_rounds=7, eval_every=3)
+
+    assert [r for r, _ in history.accuracy_test] == [0, 3, 6, 7]
+    assert [r for r, _ in history.num_uploads] == list(range(1, 8))
+
+
+def test_uploads_shared_where_probabilities_equal():
+    streams_a, streams_b = seed_streams(3), seed_streams(3)
+
+    a = draw_uploads([0.3, 0.7, 0.5], 200, np.random.default_rng(streams_a["uploads"]))
+    b = draw_uploads([0.9, 0.7, 0.5], 200, np.random.default_rng(streams_b["uploads"]))
+
+    np.testing.assert_array_equal(a[:, 1:], b[:, 1:])
+    assert np.all(b[:, 0] >= a[:, 0])  # a higher probability only adds successes
+    assert abs(a[:, 1].mean() - 0.7) < 0.1
+
+
+def test_batch_indices_stay_in_range():
+    idx = draw_batch_indices([1, 5, 0, 1000], 4, 64, np.random.default_rng(0))
+
+    assert idx.shape == (4, 4, 64)
+    assert np.all(idx[0] == 0)
+    assert idx[1].max() == 4
+    assert np.all(idx[2] == 0)
+    assert idx[3].max() < 1000
+
+
+def test_streams_independent():
+    streams = seed_streams(0)
+    draws = [np.random.default_rng(s).random() for s in streams.values()]
+
+    assert len(set(draws)) == len(streams)
+
+
+def test_learns_separable_problem():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+    data = [(x[i::4], y[i::4]) for i in range(4)]
+
+    history = federated_averaging(lambda: nn.Linear(2, 2), data, [1.0, 1.0, 0.5, 0.5], (x, y),
+                                  num_rounds=30, learning_rate=0.5, seed=0)
+
+    assert history.final("accuracy_test") > 0.95
+    assert history.final("loss_train") < history.loss_train[0][1]
+
+
+def test_model_with_buffers_rejected_by_vectorised(devices):
+    data, test = devices
+    factory = lambda: nn.Sequential(nn.Flatten(), nn.BatchNorm1d(784), nn.Linear(784, 10))  # noqa: E731
+
+    with pytest.raises(ValueError, match="use engine='reference'"):
+        federated_averaging(factory, data, [1.0] * 5, test, num_rounds=1)
+
+    history = federated_averaging(factory, data, [1.0] * 5, test, num_rounds=1, engine="reference")
+    assert len(history.loss_train) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"num_rounds": 0}, "num_rounds must be an integer >= 1, got 0"),
+        ({"learning_rate": -0.1}, r"learning_rate must be > 0, got -0.1"),
+        ({"engine": "flower"}, "engine must be one of"),
+        ({"success_prob": [1.0, 1.0]}, r"success_prob must have one entry per device \(5\)"),
+        ({"success_prob": [1.0, 1.0, 1.0, 1.0, 1.5]}, "probabilities in \\[0, 1\\]"),
+    ],
+)
+def test_invalid_arguments_raise(devices, options, message):
+    with pytest.raises(ValueError, match=message):
+        _run(devices, **options)
+
+
+def test_all_devices_empty_raises():
+    empty = [(np.zeros((0, 4), np.float32), np.zeros(0, np.int64))] * 2
+    with pytest.raises(ValueError, match="every device has 0 training samples"):
+        federated_averaging(lambda: nn.Linear(4, 2), empty, [1.0, 1.0], (np.zeros((1, 4)), [0]), num_rounds=1)

@@ -1,0 +1,150 @@
+"""Cached runs: config hash, result files, corrupt files, threads and early errors."""
+
+import json
+import logging
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from isacfl.fl import RunConfig, load_result, result_path, run
+from isacfl.fl import runner as runner_module
+
+SMALL = dict(n_devices=4, num_rounds=2, eval_every=1, train_images=200, test_images=100, local_steps=2,
+             train_loss_samples=300)
+
+
+@pytest.fixture
+def fake_allocation(monkeypatch):
+    """Replace the allocator by a fixed allocation, so the runner is tested on its own."""
+
+    def allocate(scenario, strategy, rho):
+        n = scenario.n_devices
+        return types.SimpleNamespace(samples=np.full(n, 60), sensing_snr=np.full(n, 10.0),
+                                     success_prob=np.linspace(0.5, 1.0, n), gamma_min=10.0, objective=1.0)
+
+    monkeypatch.setattr(runner_module, "_allocate", allocate)
+
+
+def test_hash_stable_and_order_free():
+    a = RunConfig(scenario_overrides={"energy_budget_j": 2.0, "comm_gain": 5.0})
+    b = RunConfig(scenario_overrides=[("comm_gain", 5), ("energy_budget_j", 2)])
+
+    assert a.hash == b.hash
+    assert a.hash != a.replace(partition="shards").hash
+    assert RunConfig.from_dict(json.loads(json.dumps(a.to_dict()))).hash == a.hash
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"strategy": "greedy"}, "strategy must be one of"),
+        ({"strategy": "ratio"}, "rho must be given exactly when strategy='ratio'"),
+        ({"strategy": "ratio", "rho": 1.5}, r"rho must be in \[0, 1\], got 1.5"),
+        ({"partition": "random"}, "partition must be one of"),
+        ({"num_rounds": 0}, "num_rounds must be an integer >= 1, got 0"),
+        ({"learning_rate": 0.0}, "learning_rate must be > 0"),
+        ({"scenario_overrides": {"energy": 1.0}}, r"unknown scenario parameter\(s\) \['energy'\]"),
+    ],
+)
+def test_config_invalid_raises(changes, message):
+    with pytest.raises(ValueError, match=message):
+        RunConfig(**changes)
+
+
+def test_run_writes_then_reads_cache(tmp_path, fake_allocation, monkeypatch):
+    config = RunConfig(**SMALL)
+    first = run(config, 3, results_dir=tmp_path)
+    assert result_path(config, 3, tmp_path).is_file()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a cached run must not train again")
+
+    monkeypatch.setattr(runner_module, "federated_averaging", fail)
+    second = run(config, 3, results_dir=tmp_path)
+
+    assert second.loss_train == first.loss_train
+    assert second.accuracy_test == first.accuracy_test
+    assert second.info["samples"] == [60, 60, 60, 60]
+
+
+def test_same_seed_same_numbers_uncached(tmp_path, fake_allocation):
+    config = RunConfig(**SMALL)
+
+    first = run(config, 1, results_dir=tmp_path, use_cache=False)
+    second = run(config, 1, results_dir=tmp_path, use_cache=False)
+    other = run(config, 2, results_dir=tmp_path, use_cache=False)
+
+    assert first.loss_train == second.loss_train
+    assert first.loss_train[-1] != other.loss_train[-1]
+
+
+def test_numbers_independent_of_thread_count(tmp_path, fake_allocation):
+    config = RunConfig(**SMALL)
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = run(config, 0, results_dir=tmp_path, use_cache=False)
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)
+        one = run(config, 0, results_dir=tmp_path, use_cache=False)
+    finally:
+        torch.set_num_threads(previous)
+
+    assert one.loss_train == two.loss_train
+    assert one.accuracy_test == two.accuracy_test
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "other_seed"])
+def test_damaged_file_recomputed(tmp_path, fake_allocation, caplog, damage):
+    config = RunConfig(**SMALL)
+    original = run(config, 0, results_dir=tmp_path)
+    path = result_path(config, 0, tmp_path)
+    text = path.read_text()
+    if damage == "truncate":
+        path.write_text(text[: len(text) // 2])
+    elif damage == "edit":
+        document = json.loads(text)
+        document["history"]["accuracy_test"][-1][1] = 1.0
+        path.write_text(json.dumps(document))
+    else:
+        run(config, 5, results_dir=tmp_path)
+        path.write_text(result_path(config, 5, tmp_path).read_text())
+
+    with caplog.at_level(logging.WARNING, logger="isacfl.fl.results"):
+        assert load_result(config, 0, tmp_path) is None
+    assert "ignoring invalid result file" in caplog.text
+
+    recomputed = run(config, 0, results_dir=tmp_path)
+    assert recomputed.accuracy_test == original.accuracy_test
+    assert load_result(config, 0, tmp_path) is not None
+
+
+def test_impossible_split_fails_before_training(tmp_path, fake_allocation, monkeypatch):
+    config = RunConfig(**{**SMALL, "train_images": 5, "partition": "shards"})
+    monkeypatch.setattr(runner_module, "federated_averaging", lambda *a, **k: pytest.fail("trained"))
+
+    with pytest.raises(ValueError, match="shard split needs at least 8 samples"):
+        run(config, 0, results_dir=tmp_path)
+
+
+def test_negative_seed_raises(tmp_path):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        run(RunConfig(**SMALL), -1, results_dir=tmp_path)
+
+
+def test_run_logs_source_and_strategy(tmp_path, fake_allocation, caplog):
+    with caplog.at_level(logging.INFO, logger="isacfl.fl.runner"):
+        run(RunConfig(**SMALL, strategy="maxcomm"), 0, results_dir=tmp_path)
+
+    assert "strategy maxcomm, 4 devices, iid split, seed 0, profile custom, data " in caplog.text
+
+
+def test_real_allocation_end_to_end(tmp_path):
+    history = run(RunConfig(**SMALL, strategy="proposed"), 0, results_dir=tmp_path)
+
+    assert min(history.info["sensing_snr_db"]) == pytest.approx(10 * np.log10(history.info["gamma_min"]))
+    assert len(history.info["samples"]) == 4
+    assert [r for r, _ in history.accuracy_test] == [0, 1, 2]
+    assert 0.0 <= history.final("accuracy_test") <= 1.0
