@@ -118,7 +118,6 @@ class Allocation:
             certificate = {"upper_bound": self.certificate.upper_bound, "relative_gap": self.certificate.relative_gap}
         return {
             "strategy": self.strategy,
-            "rho": self.rho,
             "objective": self.objective,
             "gamma_min": self.gamma_min,
             "certificate": certificate,

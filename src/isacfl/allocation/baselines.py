@@ -17,6 +17,7 @@ import numpy as np
 from ..channel import outage_threshold_w, samples, sensing_gain_factor, success_probability, upload_slot_s
 from ..scenario import Scenario
 from .errors import InfeasibleScenarioError
+from .inner import ENERGY_SLACK
 
 __all__ = ["BASELINES", "baseline_allocation"]
 
@@ -42,7 +43,8 @@ def _powers(rule: str, residual_j, sensing_s, slot_s, sensing_max_w, comm_max_w,
     else:
         comm_w = np.minimum(comm_max_w, rho * residual_j / slot_s)
         sensing_w = np.minimum(sensing_max_w, (1.0 - rho) * residual_j / sensing_s)
-    return sensing_w, np.maximum(comm_w, 0.0)
+    # Clipping only moves values that rounding pushed past p_th or 0 W by at most ENERGY_SLACK.
+    return np.maximum(sensing_w, sensing_min_w), np.maximum(comm_w, 0.0)
 
 
 def baseline_allocation(scenario: Scenario, rule: str, rho: float | None = None) -> dict[str, np.ndarray]:
@@ -101,7 +103,8 @@ def baseline_allocation(scenario: Scenario, rule: str, rho: float | None = None)
     residual_j = s.energy_budget_j[:, None] - s.energy_per_sample_j[:, None] * count
     sensing_floor_j = s.sensing_power_min_w[:, None] * s.sensing_duration_s
     timely = (count >= 1) & (slot > 0)
-    feasible = timely & (residual_j >= sensing_floor_j) & (sensing_share * residual_j >= sensing_floor_j)
+    slack_j = ENERGY_SLACK * s.energy_budget_j[:, None]
+    feasible = timely & (residual_j >= sensing_floor_j - slack_j) & (sensing_share * residual_j >= sensing_floor_j - slack_j)
 
     safe_slot = np.where(timely, slot, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):

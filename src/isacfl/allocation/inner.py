@@ -35,6 +35,14 @@ __all__ = ["InnerProblem", "device_values", "objective"]
 
 logger = logging.getLogger(__name__)
 
+#: Relative slack on the energy budget, so that a budget meant to be exactly sufficient
+#: (0.0656 J for 0.05 J of sensing plus 156 samples at 1e-4 J) is not rejected for a rounding error.
+ENERGY_SLACK = 1e-12
+
+#: Relative slack when comparing an SNR floor with the largest SNR a cell can reach: a floor
+#: computed as, say, a quarter of another cell's reach can land one rounding step above it.
+REACH_SLACK = 1e-9
+
 # Largest number of float64 cell values processed by one vectorised pass (about 4 MiB), so that
 # a batch of SNR values over many cells does not allocate one huge temporary array.
 _BATCH_CELLS = 1 << 19
@@ -55,6 +63,7 @@ class CellSet:
     log_samples: np.ndarray  #: ``log D``
     theta_w: np.ndarray  #: outage threshold ``theta`` (E6), watts
     reach: np.ndarray  #: largest SNR floor the cell can meet (linear)
+    limit: np.ndarray  #: ``reach * (1 + REACH_SLACK)``, the floor above which the cell counts as infeasible
     slope: np.ndarray  #: ``T_s / (L a_n T^up)``, watts of upload power per unit of SNR
     free: np.ndarray  #: ``(E_n - c_n D) / T^up``, upload power if sensing cost nothing, watts
     floor: np.ndarray  #: ``p_th T_s / T^up``, upload power that the minimum sensing power costs, watts
@@ -84,7 +93,7 @@ class CellSet:
         np.maximum(power, self.floor, out=power)
         np.subtract(self.free, power, out=power)
         np.minimum(power, self.cap, out=power)
-        power[gamma > self.reach] = 0.0
+        power[gamma > self.limit] = 0.0
         # At g == reach rounding can leave a power of -1e-17 W; it is zero.
         np.maximum(power, 0.0, out=power)
         with np.errstate(divide="ignore"):
@@ -156,12 +165,15 @@ class InnerProblem:
         residual_j = s.energy_budget_j[:, None] - s.energy_per_sample_j[:, None] * count
         sensing_floor_j = s.sensing_power_min_w[:, None] * s.sensing_duration_s
         timely = (count >= 1) & (slot > 0)
-        usable = timely & (residual_j >= sensing_floor_j)
+        usable = timely & (residual_j >= sensing_floor_j - ENERGY_SLACK * s.energy_budget_j[:, None])
         self._raise_if_infeasible(timely, usable, residual_j, sensing_floor_j, count)
 
         snr_per_watt = snapshots[None, :] * gain[:, None]
         max_sensing_w = np.minimum(s.sensing_power_max_w[:, None], residual_j / s.sensing_duration_s)
+        # A budget that covers p_th within ENERGY_SLACK reaches at least the SNR of p_th.
+        max_sensing_w = np.maximum(max_sensing_w, s.sensing_power_min_w[:, None])
         rows, cols = np.nonzero(usable)
+        reach = (max_sensing_w * snr_per_watt)[rows, cols]
         safe_slot = slot[rows, cols]
         self.cells = CellSet(
             device=rows,
@@ -169,7 +181,8 @@ class InnerProblem:
             starts=np.searchsorted(rows, np.arange(s.n_devices)),
             log_samples=np.log(count[rows, cols]),
             theta_w=theta[rows, cols],
-            reach=(max_sensing_w * snr_per_watt)[rows, cols],
+            reach=reach,
+            limit=reach * (1.0 + REACH_SLACK),
             slope=s.sensing_duration_s / (snr_per_watt[rows, cols] * safe_slot),
             free=residual_j[rows, cols] / safe_slot,
             floor=sensing_floor_j[rows, 0] / safe_slot,
@@ -259,7 +272,7 @@ class InnerProblem:
         """
         gamma = np.asarray(gamma_min, dtype=float)
         values = np.exp(self.device_log_values(gamma))
-        values[gamma[..., None] > self.device_reach] = -np.inf
+        values[gamma[..., None] > self.device_reach * (1.0 + REACH_SLACK)] = -np.inf
         return values
 
     def objective(self, gamma_min: ArrayLike) -> np.ndarray | float:
@@ -294,7 +307,7 @@ class InnerProblem:
         cells = self.cells
         log_v = cells.log_values(np.array([gamma_min]))[0]
         best = np.maximum.reduceat(log_v, cells.starts)
-        feasible = cells.reach >= gamma_min
+        feasible = cells.limit >= gamma_min
         is_best = feasible & (log_v == best[cells.device])
         candidates = np.flatnonzero(is_best)
         _, first = np.unique(cells.device[candidates], return_index=True)

@@ -301,5 +301,5 @@ def _prune_cells(cells, lower: float, upper: float):
     log_lower = cells.log_values(np.array([lower]))[0]
     log_upper = cells.log_values(np.array([upper]))[0]
     device_upper = np.maximum.reduceat(log_upper, cells.starts)
-    keep = (log_lower >= device_upper[cells.device]) & (cells.reach >= lower)
+    keep = (log_lower >= device_upper[cells.device]) & (cells.limit >= lower)
     return cells.subset(keep)

@@ -1,0 +1,88 @@
+"""Tests of the command line, ``python -m isacfl``."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from isacfl.__main__ import main
+from isacfl.allocation import allocate
+from isacfl.scenario import Scenario
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    scenario = Scenario.random(4, seed=5)
+    path = tmp_path / "scenario.json"
+    scenario.to_json(path)
+    return scenario, path
+
+
+def test_allocate_prints_json(scenario_file, capsys):
+    scenario, path = scenario_file
+    assert main(["allocate", str(path), "--strategy", "proposed"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = allocate(scenario, "proposed")
+    assert data["strategy"] == "proposed"
+    assert data["objective"] == pytest.approx(expected.objective)
+    assert data["gamma_min"] == pytest.approx(expected.gamma_min)
+    assert data["certificate"]["relative_gap"] <= 1e-6
+    assert data["certificate"]["upper_bound"] >= data["objective"]
+    assert len(data["devices"]) == 4
+    assert [d["snapshots"] for d in data["devices"]] == expected.snapshots.tolist()
+    np.testing.assert_allclose([d["success_prob"] for d in data["devices"]], expected.success_prob)
+
+
+def test_allocate_ratio_has_null_certificate(scenario_file, capsys):
+    _, path = scenario_file
+    assert main(["allocate", str(path), "--strategy", "ratio", "--rho", "0.25"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["certificate"] is None
+    assert data["strategy"] == "ratio"
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "scenario file not found"),
+        ("{not json", "invalid JSON"),
+        ('{"n_devices": 0}', "invalid scenario .*n_devices must be an integer >= 1"),
+        ('{"colour": 3}', "invalid scenario .*unknown scenario parameter"),
+        ("[1, 2]", "invalid scenario .*expected a JSON object"),
+        ('{"n_devices": 2, "energy_budget_j": [3.0, 0.01]}', "infeasible scenario .*device 1 .*falls short by 0.0556 J"),
+    ],
+)
+def test_allocate_bad_input_exits_2(tmp_path, capsys, content, message):
+    path = tmp_path / "scenario.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["allocate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert re.search(message, err), err
+
+
+def test_ratio_without_rho_exits_2(scenario_file, capsys):
+    _, path = scenario_file
+    assert main(["allocate", str(path), "--strategy", "ratio"]) == 2
+    assert "rho must be in [0, 1]" in capsys.readouterr().err
+
+
+def test_unknown_strategy_is_usage_error(scenario_file):
+    _, path = scenario_file
+    with pytest.raises(SystemExit) as info:
+        main(["allocate", str(path), "--strategy", "best"])
+    assert info.value.code == 2
+
+
+def test_module_entry_point(scenario_file):
+    _, path = scenario_file
+    completed = subprocess.run([sys.executable, "-m", "isacfl", "allocate", str(path), "--strategy", "maxcomm"],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["strategy"] == "maxcomm"
