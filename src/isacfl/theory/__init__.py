@@ -10,7 +10,8 @@
 
 from .bounds import (AggregationMoments, aggregation_moments, descent_bound, lemma1_bound, lemma1_variance,
                      proposition1_constant, proposition1_variance_bound, theorem1_bound)
-from .mlp import GradientError, TrainingHistory, accuracy, measure_gradient_error, train_centralised
+from .mlp import (GradientError, InverseSnrFit, TrainingHistory, accuracy, fit_inverse_snr_law, measure_gradient_error,
+                  train_centralised)
 from .ridge import (FederatedRidgeResult, RidgeProblem, ridge_gradient_constant, simulate_federated_ridge,
                     sup_quadratic_on_ball)
 from .symbolic import InequalityCheck, check_identity, check_inequality
@@ -18,7 +19,8 @@ from .symbolic import InequalityCheck, check_identity, check_inequality
 __all__ = [
     "AggregationMoments", "aggregation_moments", "descent_bound", "lemma1_bound", "lemma1_variance",
     "proposition1_constant", "proposition1_variance_bound", "theorem1_bound",
-    "GradientError", "TrainingHistory", "accuracy", "measure_gradient_error", "train_centralised",
+    "GradientError", "InverseSnrFit", "TrainingHistory", "accuracy", "fit_inverse_snr_law", "measure_gradient_error",
+    "train_centralised",
     "FederatedRidgeResult", "RidgeProblem", "ridge_gradient_constant", "simulate_federated_ridge",
     "sup_quadratic_on_ball",
     "InequalityCheck", "check_identity", "check_inequality",

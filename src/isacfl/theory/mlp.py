@@ -12,6 +12,7 @@ import logging
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -19,7 +20,7 @@ from ..data import add_sensing_noise
 from ..models import MLP
 
 __all__ = ["GradientError", "flat_gradient", "measure_gradient_error", "TrainingHistory", "train_centralised",
-           "accuracy"]
+           "accuracy", "InverseSnrFit", "fit_inverse_snr_law"]
 
 logger = logging.getLogger(__name__)
 
@@ -148,10 +149,13 @@ class TrainingHistory:
     #: Mean cross-entropy over the whole (noisy) training set at those steps.
     losses: np.ndarray
     model: nn.Module
+    #: Mean cross-entropy over the held-out set at the same steps (None without one).
+    test_losses: np.ndarray | None = None
 
 
 def train_centralised(images: np.ndarray, labels: np.ndarray, *, steps: int, seed: int, batch_size: int = 32,
                       learning_rate: float = 0.05, record_every: int = 10, model: nn.Module | None = None,
+                      test_images: np.ndarray | None = None, test_labels: np.ndarray | None = None,
                       progress: bool = False) -> TrainingHistory:
     """Train the MLP with mini-batch SGD on a fixed data set and record its training loss.
 
@@ -172,6 +176,8 @@ def train_centralised(images: np.ndarray, labels: np.ndarray, *, steps: int, see
         Record the full-training-set loss every this many steps (and after the last).
     model : torch.nn.Module, optional
         Model to continue training; a fresh :class:`isacfl.models.MLP` by default.
+    test_images, test_labels : numpy.ndarray, optional
+        Held-out (clean) set whose loss is recorded at the same steps.
     progress : bool
         Show a tqdm bar.
 
@@ -207,7 +213,9 @@ def train_centralised(images: np.ndarray, labels: np.ndarray, *, steps: int, see
             model = MLP()
     x, y = _tensor(images), torch.as_tensor(labels)
     optimiser = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    held_out = None if test_images is None else (_tensor(test_images), torch.as_tensor(test_labels))
     recorded_steps, losses = [0], [_mean_loss(model, x, y)]
+    test_losses = [] if held_out is None else [_mean_loss(model, *held_out)]
     order = torch.randperm(len(y), generator=generator)
     position = 0
     for step in tqdm(range(1, steps + 1), disable=not progress, desc="SGD steps", leave=False):
@@ -222,5 +230,79 @@ def train_centralised(images: np.ndarray, labels: np.ndarray, *, steps: int, see
         if step % record_every == 0 or step == steps:
             recorded_steps.append(step)
             losses.append(_mean_loss(model, x, y))
+            if held_out is not None:
+                test_losses.append(_mean_loss(model, *held_out))
     logger.info("centralised training: %d steps on %d samples, final loss %.4f", steps, len(y), losses[-1])
-    return TrainingHistory(steps=np.array(recorded_steps), losses=np.array(losses), model=model)
+    return TrainingHistory(steps=np.array(recorded_steps), losses=np.array(losses), model=model,
+                           test_losses=None if held_out is None else np.array(test_losses))
+
+
+@dataclasses.dataclass(frozen=True)
+class InverseSnrFit:
+    """Least-squares fit ``error = a / (gamma^k D) + b / D`` to measured gradient errors."""
+
+    #: ``a``: with ``k = 1`` this is the measured ``C`` of Proposition 1's first bound.
+    scale: float
+    #: ``b``: the SNR-independent sampling term ``sigma_g^2``.
+    offset: float
+    #: ``k``: 1 when fixed to Proposition 1's law, else the best exponent on the searched grid.
+    exponent: float
+    #: Root-mean-square relative residual ``(fit - measured) / measured``.
+    relative_rms: float
+
+    def predict(self, snr: ArrayLike, num_samples: ArrayLike) -> np.ndarray:
+        """Evaluate the fitted law at the given SNRs (linear) and dataset sizes."""
+        snr = np.asarray(snr, dtype=float)
+        return (self.scale / snr**self.exponent + self.offset) / np.asarray(num_samples, dtype=float)
+
+
+def _fit_fixed_exponent(snr: np.ndarray, samples: np.ndarray, values: np.ndarray, exponent: float) -> InverseSnrFit:
+    # Relative least squares: divide each row by the measured value so every SNR counts alike.
+    design = np.column_stack([1.0 / (snr**exponent * samples), 1.0 / samples]) / values[:, None]
+    coefficients, *_ = np.linalg.lstsq(design, np.ones_like(values), rcond=None)
+    coefficients = np.maximum(coefficients, 0.0)
+    residual = design @ coefficients - 1.0
+    return InverseSnrFit(scale=float(coefficients[0]), offset=float(coefficients[1]), exponent=float(exponent),
+                         relative_rms=float(np.sqrt(np.mean(residual**2))))
+
+
+def fit_inverse_snr_law(snr: ArrayLike, num_samples: ArrayLike, errors: ArrayLike,
+                        free_exponent: bool = False) -> InverseSnrFit:
+    """Fit ``error = a / (gamma^k D) + b / D`` by relative least squares, with ``k = 1`` unless freed.
+
+    Parameters
+    ----------
+    snr, num_samples, errors : array_like, shape (m,)
+        Linear SNRs, dataset sizes and measured squared gradient errors (all positive).
+    free_exponent : bool
+        Also fit ``k`` (grid search over [0.25, 3] in steps of 0.01).
+
+    Returns
+    -------
+    InverseSnrFit
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape, hold fewer than 3 points, or a value is not positive.
+
+    Examples
+    --------
+    >>> snr = np.array([0.1, 1.0, 10.0, 0.1, 1.0, 10.0])
+    >>> d = np.array([100, 100, 100, 400, 400, 400])
+    >>> fit = fit_inverse_snr_law(snr, d, (5.0 / snr + 2.0) / d)
+    >>> round(fit.scale, 6), round(fit.offset, 6)
+    (5.0, 2.0)
+    """
+    gamma = np.asarray(snr, dtype=float)
+    samples = np.asarray(num_samples, dtype=float)
+    values = np.asarray(errors, dtype=float)
+    if not gamma.shape == samples.shape == values.shape or gamma.ndim != 1 or gamma.size < 3:
+        raise ValueError(f"snr, num_samples and errors must be 1-D arrays of equal length >= 3, "
+                         f"got shapes {gamma.shape}, {samples.shape}, {values.shape}")
+    if np.any(~(gamma > 0)) or np.any(~(samples > 0)) or np.any(~(values > 0)):
+        raise ValueError("snr, num_samples and errors must all be > 0")
+    if not free_exponent:
+        return _fit_fixed_exponent(gamma, samples, values, 1.0)
+    fits = [_fit_fixed_exponent(gamma, samples, values, k) for k in np.arange(0.25, 3.0 + 1e-9, 0.01)]
+    return min(fits, key=lambda fit: fit.relative_rms)
