@@ -83,9 +83,16 @@ def _add_allocate(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_allocate)
 
 
+def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
+    from .sweeps.cli import add_sweep_command
+
+    add_sweep_command(subparsers)
+
+
 #: Functions that register one subcommand each; append new ones here.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_allocate,
+    _add_sweep,
 ]
 
 
