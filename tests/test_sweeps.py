@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import operator
 
 import numpy as np
@@ -114,3 +115,92 @@ def test_welch_difference_matches_scipy():
 def test_paired_difference_rejects_unequal_lengths():
     with pytest.raises(ValueError, match="same length, got 3 and 2"):
         difference_interval([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+# -- figure sweeps -------------------------------------------------------------------------------
+
+from isacfl.__main__ import main  # noqa: E402
+from isacfl.fl.config import RunConfig  # noqa: E402
+from isacfl.sweeps import figures, sweep_jobs, sweep_spec  # noqa: E402
+
+
+def test_ratio_spec_pairs_rho_with_split():
+    spec = sweep_spec("9", "quick")
+
+    assert spec.variants == ("iid", "noniid")
+    assert spec.points == (0.05, 0.5, 0.95)
+    assert [c.partition for c in spec.configs[1]] == ["shards"] * 3
+    assert [c.rho for c in spec.configs[0]] == [0.05, 0.5, 0.95]
+    assert {c.strategy for row in spec.configs for c in row} == {"ratio"}
+
+
+def test_straggler_spec_cuts_device_zero_budget():
+    spec = sweep_spec("straggler", "book")
+    fraction_index = spec.points.index(0.1)
+
+    config = spec.configs[0][fraction_index]
+    scenario = config.scenario(0)
+
+    assert scenario.energy_budget_j[0] == pytest.approx(0.3)
+    np.testing.assert_allclose(scenario.energy_budget_j[1:], 3.0)
+    assert config.partition == "shards"
+
+
+def test_straggler_spec_fraction_one_is_default_config():
+    spec = sweep_spec("straggler", "book")
+
+    # Same config as the Non-IID runs of the other learning chapters, so the cache is shared.
+    assert spec.configs[2][0] == RunConfig.from_profile("book", strategy="maxcomm", partition="shards")
+
+
+def test_sweep_jobs_count_and_order():
+    spec = sweep_spec("devices", "quick")
+
+    jobs = sweep_jobs(spec)
+
+    assert len(jobs) == 4 * 2 * 2
+    assert (jobs[0].config.strategy, jobs[0].config.n_devices, jobs[0].seed) == ("proposed", 5, 0)
+    assert (jobs[3].config.strategy, jobs[3].config.n_devices, jobs[3].seed) == ("proposed", 10, 1)
+    assert jobs[4].config.strategy == "maxsensing"
+
+
+def test_sweep_spec_rejects_unknown_name():
+    with pytest.raises(ValueError, match=r"sweep must be one of .* got 'fig12'"):
+        sweep_spec("fig12", "quick")
+
+
+def _fake_metrics(config, seed):
+    """Encode the job in the metrics, so that the test can check where each result lands."""
+    return {"accuracy": config.n_devices / 100 + seed / 1000, "loss_train": 1.0,
+            "success_prob_mean": 0.5, "sensing_snr_db_mean": -3.0, "samples_mean": 100.0}
+
+
+def test_run_sweep_places_results(monkeypatch, tmp_path):
+    monkeypatch.setenv("ISACFL_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(figures, "_run_cached", _fake_metrics)
+
+    result = figures.run_sweep("devices", "quick", progress=False)
+
+    assert result.metrics["accuracy"].shape == (4, 2, 2)
+    np.testing.assert_allclose(result.values("accuracy", "maxcomm"), [[0.05, 0.10], [0.051, 0.101]])
+    assert result.info["computed_runs"] == 16
+
+
+def test_cli_sweep_prints_summary(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("ISACFL_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(figures, "_run_cached", _fake_metrics)
+
+    # N = 10: accuracies 0.100 and 0.101, so 10.05 % +/- t_{0.975, 1} * 0.05 % = 12.706 * 0.05 %.
+    code = main(["sweep", "10", "--profile", "quick", "--no-progress"])
+
+    output = capsys.readouterr().out
+    assert code == 0
+    assert "Fig. 10 sweep at profile quick" in output
+    assert re.search(r"^maxcomm +10 +10\.05 \[9\.41, 10\.69\]", output, flags=re.MULTILINE)
+
+
+def test_cli_sweep_rejects_unknown_figure(capsys):
+    code = main(["sweep", "12", "--profile", "quick"])
+
+    assert code == 2
+    assert "sweep must be one of" in capsys.readouterr().err

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .sweeps import CONFIDENCE, Interval, difference_interval
+from .sweeps.stats import CONFIDENCE, Interval, difference_interval
 
 __all__ = [
     "Verdict",

@@ -1,0 +1,88 @@
+"""The ``sweep`` subcommand: ``python -m isacfl sweep FIGURE --profile P [--jobs J]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..profiles import PROFILES, get_profile
+from .figures import FIGURES, run_sweep
+from .runner import SCHEDULER_ENV_VAR
+from .stats import SweepResult
+
+__all__ = ["add_sweep_command", "format_summary"]
+
+# Metrics shown in the summary table, with their heading and scale.
+_SUMMARY_METRICS = (("accuracy", "accuracy (%)", 100.0), ("success_prob_mean", "mean p (%)", 100.0),
+                    ("sensing_snr_db_mean", "mean SNR (dB)", 1.0))
+
+
+def format_summary(result: SweepResult) -> str:
+    """Return a plain-text table: one row per variant and point, mean and 95 % interval over seeds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ones = np.ones((1, 1, 2))
+    >>> r = SweepResult("Fig. 9", "rho (1)", (0.5,), ("iid",), (0, 1),
+    ...                 {"accuracy": 0.9 * ones, "success_prob_mean": 0.5 * ones, "sensing_snr_db_mean": -3 * ones})
+    >>> print(format_summary(r))  # doctest: +NORMALIZE_WHITESPACE
+    variant  rho (1)  accuracy (%)        mean p (%)          mean SNR (dB)
+    iid      0.5      90.00 [90.00, 90.00]  50.00 [50.00, 50.00]  -3.00 [-3.00, -3.00]
+    """
+    metrics = [(key, heading, scale) for key, heading, scale in _SUMMARY_METRICS if key in result.metrics]
+    header = ["variant", result.info.get("axis_name", result.axis_label)] + [heading for _, heading, _ in metrics]
+    rows = []
+    for variant in result.variants:
+        intervals = [(result.interval(key, variant), scale) for key, _, scale in metrics]
+        for k, point in enumerate(result.points):
+            cells = [variant, f"{point:g}"]
+            for interval, scale in intervals:
+                cells.append(f"{scale * interval.mean[k]:.2f} [{scale * interval.low[k]:.2f}, "
+                             f"{scale * interval.high[k]:.2f}]")
+            rows.append(cells)
+    widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+             for line in [header] + rows]
+    return "\n".join(lines)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from ..__main__ import CommandError
+
+    profile = get_profile(args.sweep_profile or args.profile)
+    start = time.perf_counter()
+    try:
+        result = run_sweep(args.figure, profile, n_jobs=args.jobs, scheduler_address=args.dask_scheduler,
+                           progress=not args.no_progress)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    elapsed = time.perf_counter() - start
+    print(f"{result.figure} sweep at profile {profile.name}: {len(result.seeds)} seeds per point, "
+          f"{profile.num_rounds} rounds, {result.info['computed_runs']} runs computed, "
+          f"{elapsed:.1f} s; intervals are 95 % Student t over seeds")
+    print(format_summary(result))
+    sys.stdout.flush()
+    return 0
+
+
+def add_sweep_command(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``sweep`` subcommand on the parser collection of ``python -m isacfl``."""
+    names = ", ".join(f"{name} ({figure})" for name, figure in FIGURES.items())
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run one of the learning sweeps (paper Figs. 9-11) and print a summary table",
+        description=f"Run the FL runs of one sweep, reading cached runs, and print the mean and 95 %% "
+                    f"interval over seeds of every point. Sweeps: {names}.",
+    )
+    parser.add_argument("figure", help="sweep to run: ratio, devices, straggler, or 9, 10, 11")
+    parser.add_argument("--profile", dest="sweep_profile", choices=sorted(PROFILES), default=None,
+                        help="run-size profile (default: the global --profile, then $ISACFL_PROFILE, then book)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="local worker processes (default 1; -1 uses every core)")
+    parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                        help=f"run on the Dask scheduler at ADDRESS, e.g. tcp://127.0.0.1:8786 "
+                             f"(default: ${SCHEDULER_ENV_VAR}, else local)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=_handle)

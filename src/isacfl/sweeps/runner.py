@@ -1,0 +1,142 @@
+"""Run many independent ``(config, seed)`` jobs through joblib, locally or on a Dask cluster.
+
+A sweep is a list of :class:`Job` objects. :func:`run_jobs` calls one function on each of them and
+returns the results in job order. By default the jobs run one after the other in this process,
+because on a 2-core machine two worker processes are not faster than one. ``n_jobs`` spreads them
+over local processes (joblib's ``loky`` backend). A Dask scheduler address, given as an argument
+or in the environment variable ``ISACFL_DASK_SCHEDULER``, sends the same jobs to a
+``dask.distributed`` cluster through joblib's ``dask`` backend, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import joblib
+import numpy as np
+from tqdm.auto import tqdm
+
+__all__ = ["Job", "SCHEDULER_ENV_VAR", "run_jobs"]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable holding the address of a Dask scheduler (for example
+#: ``tcp://127.0.0.1:8786``). When it is set, :func:`run_jobs` runs on that cluster.
+SCHEDULER_ENV_VAR = "ISACFL_DASK_SCHEDULER"
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One independent run of a sweep: a hashable configuration and the seed of its randomness."""
+
+    config: Hashable
+    seed: int
+
+
+def _resolve_scheduler(scheduler_address: str | None) -> str | None:
+    if scheduler_address is not None:
+        return scheduler_address
+    return os.environ.get(SCHEDULER_ENV_VAR) or None
+
+
+def run_jobs(
+    function: Callable[[Any, int], Any],
+    jobs: Sequence[Job],
+    *,
+    n_jobs: int = 1,
+    scheduler_address: str | None = None,
+    progress: bool = True,
+    description: str = "runs",
+) -> list[Any]:
+    """Call ``function(job.config, job.seed)`` for every job and return the results in job order.
+
+    Parameters
+    ----------
+    function : callable
+        Picklable function of ``(config, seed)``. Every job must be independent of the others.
+    jobs : sequence of Job
+        The runs of the sweep.
+    n_jobs : int, default 1
+        Local worker processes (joblib ``loky`` backend); 1 runs the jobs in this process, -1
+        uses every core. Ignored on a Dask cluster, which uses all of its workers.
+    scheduler_address : str, optional
+        Address of a running ``dask.distributed`` scheduler. When it is None, the environment
+        variable ``ISACFL_DASK_SCHEDULER`` is read; when both are unset, the jobs run locally.
+    progress : bool, default True
+        Show a tqdm progress bar over finished jobs.
+    description : str
+        Label of the progress bar.
+
+    Returns
+    -------
+    list
+        ``function(job.config, job.seed)`` for each job, in the order of ``jobs``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_jobs`` is 0 or not an integer, or if a job is not a :class:`Job`.
+
+    Notes
+    -----
+    On a cluster the function and the job configurations are pickled and sent to the workers, and
+    the results are sent back, so they must be picklable. The results do not depend on where a
+    job runs, because each job draws its randomness from its own seed.
+
+    Examples
+    --------
+    >>> import operator
+    >>> run_jobs(operator.mul, [Job(2, 3), Job(4, 5)], progress=False)
+    [6, 20]
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero integer (1 runs in this process, -1 uses every "
+                         f"core), got {n_jobs!r}")
+    jobs = list(jobs)
+    for index, job in enumerate(jobs):
+        if not isinstance(job, Job):
+            raise ValueError(f"jobs[{index}] must be a Job(config, seed), got {type(job).__name__}")
+    address = _resolve_scheduler(scheduler_address)
+    calls = (joblib.delayed(function)(job.config, job.seed) for job in jobs)
+    bar = tqdm(total=len(jobs), desc=description, disable=not progress, leave=False)
+    results: list[Any] = []
+    try:
+        if address is not None:
+            results = _run_on_dask(calls, address, bar)
+        elif n_jobs == 1:
+            for job in jobs:
+                results.append(function(job.config, job.seed))
+                bar.update()
+        else:
+            logger.info("running %s jobs on %s local processes", len(jobs), n_jobs)
+            parallel = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")
+            for result in parallel(calls):
+                results.append(result)
+                bar.update()
+    finally:
+        bar.close()
+    return results
+
+
+def _run_on_dask(calls, address: str, bar) -> list[Any]:
+    """Run joblib calls on the Dask scheduler at ``address`` and return the results in order."""
+    try:
+        from dask.distributed import Client
+    except ImportError as error:
+        raise ImportError(
+            f"a Dask scheduler address was given ({address!r}) but dask.distributed is not "
+            f"installed; install it with `pip install 'isacfl[cluster]'` or unset {SCHEDULER_ENV_VAR}"
+        ) from error
+    logger.info("running jobs on the Dask scheduler at %s", address)
+    results: list[Any] = []
+    with Client(address) as client:
+        logger.info("Dask cluster has %s workers", len(client.scheduler_info().get("workers", {})))
+        with joblib.parallel_config(backend="dask"):
+            for result in joblib.Parallel(n_jobs=-1, return_as="generator")(calls):
+                results.append(result)
+                bar.update()
+    return results
