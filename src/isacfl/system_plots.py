@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 
 from . import channel
 from .data import add_sensing_noise
-from .scenario import Scenario
+from .scenario import FIELD_DESCRIPTIONS, FIELD_UNITS, PER_DEVICE_FIELDS, Scenario
 
 __all__ = [
     "ENERGY_COLORS",
@@ -24,6 +24,8 @@ __all__ = [
     "plot_energy_split",
     "plot_noisy_digits",
     "energy_split_table",
+    "FIELD_SYMBOLS_LATEX",
+    "scenario_markdown_table",
 ]
 
 #: Colour of each energy term in the energy-split figure (Okabe-Ito, distinct from the strategies).
@@ -309,3 +311,65 @@ def plot_noisy_digits(
             ax.grid(False)
         axes[0, column].set_title(title)
     return axes
+
+
+#: LaTeX form of the symbol of every scenario parameter, for tables rendered with MathJax.
+FIELD_SYMBOLS_LATEX = {
+    "n_devices": "N",
+    "sensing_duration_s": "T_s",
+    "snapshot_s": "t_n",
+    "max_snapshots": "L_{\\max}",
+    "sensing_power_min_w": "p_{th}",
+    "sensing_power_max_w": "P_s^{\\max}",
+    "sensing_gain": "G_n^s",
+    "sensing_fading_mean": "\\bar\\xi",
+    "target_distance_m": "d_n",
+    "sensing_pathloss_exponent": "\\alpha_s",
+    "noise_power_w": "\\sigma^2",
+    "round_deadline_s": "T_{\\max}",
+    "train_s_per_sample": "\\tau_n",
+    "model_bits": "Z",
+    "bandwidth_hz": "B_n",
+    "comm_power_max_w": "P_c^{\\max}",
+    "server_distance_m": "r_n",
+    "comm_pathloss_exponent": "\\alpha_c",
+    "comm_gain": "G_n^c",
+    "comm_fading_mean": "\\bar h",
+    "energy_per_sample_j": "c_n",
+    "energy_budget_j": "E_n",
+}
+
+
+def scenario_markdown_table(scenario: Scenario, device: int = 0) -> str:
+    """Format every parameter of one device as a Markdown table: name, symbol, meaning, value, unit.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The deployment.
+    device : int
+        Index of the device whose per-device values are shown.
+
+    Returns
+    -------
+    str
+        A Markdown table with one row per parameter, symbols in ``$...$`` math.
+
+    Examples
+    --------
+    >>> lines = scenario_markdown_table(Scenario(n_devices=2)).splitlines()
+    >>> lines[0]
+    '| parameter | symbol | meaning | value | unit |'
+    >>> lines[2]
+    '| `n_devices` | $N$ | number of devices | 2 | 1 |'
+    >>> len(lines) - 2
+    22
+    """
+    values = scenario.device(device)
+    rows = ["| parameter | symbol | meaning | value | unit |", "|---|---|---|---|---|"]
+    for name, (_, meaning) in FIELD_DESCRIPTIONS.items():
+        scope = " (per device)" if name in PER_DEVICE_FIELDS else ""
+        rows.append(
+            f"| `{name}` | ${FIELD_SYMBOLS_LATEX[name]}$ | {meaning}{scope} | {values[name]:.4g} | {FIELD_UNITS[name]} |"
+        )
+    return "\n".join(rows)
