@@ -308,7 +308,7 @@ def federated_averaging(
         Training loss on the union of the devices' data (weighted by ``D_n``, i.e. the mean over
         all their samples), test loss and test accuracy at the evaluated rounds, the number of
         uploads per round and the skipped rounds. ``info`` holds the wall-clock seconds spent in
-        training and in evaluation. With ``return_state=True``, the pair ``(history, state)``.
+        training and in evaluation, and the CPU seconds of this process spent in training. With ``return_state=True``, the pair ``(history, state)``.
 
     Raises
     ------
@@ -368,7 +368,7 @@ def federated_averaging(
             loss_images, loss_labels = images[rows], labels[rows]
 
     history = History()
-    seconds = {"train": 0.0, "eval": 0.0}
+    seconds = {"train": 0.0, "train_cpu": 0.0, "eval": 0.0}
 
     def evaluate(server_round: int) -> None:
         start = time.perf_counter()
@@ -387,7 +387,7 @@ def federated_averaging(
         uploaded = uploads[server_round - 1]
         senders = int(np.sum(uploaded & (counts > 0)))
         history.num_uploads.append((server_round, int(uploaded.sum())))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if senders == 0:
             history.skipped_rounds.append(server_round)
             logger.info("round %s: no upload with data got through; keeping the global model", server_round)
@@ -398,10 +398,12 @@ def federated_averaging(
                 model, global_state, images, labels, counts, offsets, batch_idx, uploaded, learning_rate
             )
         seconds["train"] += time.perf_counter() - start
+        seconds["train_cpu"] += time.process_time() - start_cpu
         if server_round % eval_every == 0 or server_round == num_rounds:
             evaluate(server_round)
 
-    history.info.update(train_seconds=seconds["train"], eval_seconds=seconds["eval"], engine=engine)
+    history.info.update(train_seconds=seconds["train"], train_cpu_seconds=seconds["train_cpu"],
+                        eval_seconds=seconds["eval"], engine=engine)
     if return_state:
         return history, global_state
     return history

@@ -83,6 +83,8 @@ def save_result(config: RunConfig, seed: int, history: History, root: str | Path
     try:
         with os.fdopen(handle, "w") as out:
             json.dump(document, out, sort_keys=True)
+        # mkstemp creates the file readable by its owner only, but results are shared data.
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
