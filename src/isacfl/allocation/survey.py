@@ -27,8 +27,9 @@ def golden_gap_survey(
     """Measure the relative shortfall of golden-section search on random scenarios.
 
     Scenario ``k`` is ``Scenario.random(n_devices, seed=seed + k, ...)``. For each, the gap is
-    ``1 - J_golden / J_certified``; it is at most ``relative_gap`` below zero (about 1e-6), where
-    golden section happens to land closer to the maximum than the certified search's tolerance.
+    ``1 - J_golden / J_certified``. It can be negative, by at most the certificate's relative gap
+    (about 1e-6), when golden section lands closer to the maximum than the certified search's
+    tolerance requires.
 
     Parameters
     ----------
@@ -77,8 +78,8 @@ def time_allocator(
 ) -> dict[str, np.ndarray]:
     """Measure the wall time of :func:`~isacfl.allocation.allocate` on a grid of ``N`` and ``L_max``.
 
-    Each time is the shortest of ``repeats`` runs on ``Scenario.random(N, seed, max_snapshots=L)``;
-    wall times depend on the machine and on its load, so compare them only within one call.
+    Each time is the shortest of ``repeats`` runs on ``Scenario.random(N, seed, max_snapshots=L)``.
+    Wall times depend on the machine and on its load, so compare them only within one call.
 
     Returns
     -------
