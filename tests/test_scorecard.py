@@ -101,3 +101,120 @@ def test_interior_maximum_inconclusive_for_flat_peak():
 def test_interior_maximum_rejects_two_points():
     with pytest.raises(ValueError, match=r"n_points >= 3, got \(3, 2\)"):
         interior_maximum(PEAKED[:, :2])
+
+
+# -- claims on sweeps and runs -------------------------------------------------------------------
+
+from isacfl.scorecard import (  # noqa: E402
+    allocation_claims,
+    allocation_samples,
+    device_claims,
+    golden_claim,
+    golden_gaps,
+    learning_claims,
+    ratio_claims,
+    straggler_claims,
+)
+from isacfl.sweeps import SweepResult  # noqa: E402
+
+STRATEGIES = ("proposed", "maxsensing", "maxcomm", "uniform")
+SEED_OFFSETS = np.array([0.0, 0.002, -0.001])
+
+
+def _sweep(points, accuracy_by_variant, variants=STRATEGIES, **extra):
+    """Build a SweepResult whose seeds are the given means plus small fixed offsets."""
+    accuracy = np.array([[[mean + offset for offset in SEED_OFFSETS] for mean in accuracy_by_variant[v]]
+                         for v in variants])
+    metrics = {"accuracy": accuracy}
+    metrics.update({name: np.broadcast_to(np.asarray(value, float)[None, :, None], accuracy.shape).copy()
+                    for name, value in extra.items()})
+    return SweepResult("Fig. x", "x (1)", tuple(points), tuple(variants), (0, 1, 2), metrics)
+
+
+def test_ratio_claims_peak_and_rising_success():
+    result = _sweep((0.1, 0.5, 0.9), {"iid": [0.80, 0.88, 0.84], "noniid": [0.60, 0.70, 0.75]},
+                    variants=("iid", "noniid"), success_prob_mean=[0.2, 0.7, 0.8])
+
+    iid_peak, noniid_peak, success = ratio_claims(result)
+
+    assert iid_peak.verdict is Verdict.HOLDS
+    assert noniid_peak.verdict is Verdict.DOES_NOT_HOLD
+    # Every seed rises by 0.6, so the interval is the single point 0.6 > 0.
+    assert success.verdict is Verdict.HOLDS
+
+
+def test_device_claims_verdicts():
+    result = _sweep((5, 30), {"proposed": [0.85, 0.90], "maxsensing": [0.70, 0.86],
+                              "maxcomm": [0.60, 0.65], "uniform": [0.80, 0.84]})
+
+    improve, best, fastest = device_claims(result)
+
+    assert improve.verdict is Verdict.HOLDS
+    assert best.verdict is Verdict.HOLDS
+    assert fastest.verdict is Verdict.HOLDS
+    assert len(best.comparisons) == 2 * 3
+
+
+def test_device_claims_best_fails_at_one_n():
+    result = _sweep((5, 30), {"proposed": [0.85, 0.90], "maxsensing": [0.70, 0.92],
+                              "maxcomm": [0.60, 0.65], "uniform": [0.80, 0.84]})
+
+    _, best, _ = device_claims(result)
+
+    assert best.verdict is Verdict.DOES_NOT_HOLD
+
+
+def test_straggler_claims_verdicts():
+    result = _sweep((1.0, 0.1), {"proposed": [0.80, 0.78], "maxsensing": [0.70, 0.66],
+                                 "maxcomm": [0.75, 0.60], "uniform": [0.79, 0.76]})
+
+    degrade, best, most = straggler_claims(result)
+
+    assert degrade.verdict is Verdict.HOLDS
+    assert best.verdict is Verdict.HOLDS
+    assert most.verdict is Verdict.HOLDS
+
+
+def test_learning_claims_verdicts():
+    iid = _sweep((0.0,), {"proposed": [0.90], "maxsensing": [0.850], "maxcomm": [0.80], "uniform": [0.845]},
+                 accuracy_jitter=[0.01])
+    noniid = _sweep((0.0,), {"proposed": [0.80], "maxsensing": [0.60], "maxcomm": [0.70], "uniform": [0.75]},
+                    accuracy_jitter=[0.01])
+
+    verdicts = {row.claim: row.verdict for row in learning_claims(iid, noniid)}
+
+    assert verdicts["IID: Proposed is best"] is Verdict.HOLDS
+    assert verdicts["IID: MaxComm is worst"] is Verdict.HOLDS
+    assert verdicts["IID: MaxSensing is about as accurate as Uniform"] is Verdict.HOLDS
+    assert verdicts["IID: MaxSensing's accuracy curve is noisier than Uniform's"] is Verdict.DOES_NOT_HOLD
+    assert verdicts["Non-IID is less accurate than IID for every strategy"] is Verdict.HOLDS
+    assert verdicts["Non-IID: MaxSensing is worst"] is Verdict.HOLDS
+    assert verdicts["Non-IID: Uniform is close to Proposed"] is Verdict.DOES_NOT_HOLD
+
+
+@pytest.fixture(scope="module")
+def quick_allocations():
+    return allocation_samples("quick")
+
+
+def test_allocation_claims_on_real_allocations(quick_allocations):
+    verdicts = {row.claim: row.verdict for row in allocation_claims(quick_allocations)}
+
+    # Every baseline takes one snapshot per sample and 5,000 samples, so "most samples" ties.
+    assert verdicts["MaxSensing acquires the most samples"] is Verdict.DOES_NOT_HOLD
+    assert verdicts["Proposed gives every device the same SNR"] is Verdict.HOLDS
+    assert verdicts["Proposed has the highest smallest SNR"] is Verdict.HOLDS
+
+
+def test_golden_stays_below_certified_bound(quick_allocations):
+    golden = quick_allocations.objective["golden"]
+
+    assert golden.shape == (20,)
+    assert np.all(golden <= quick_allocations.certified_upper_bound * (1 + 1e-12))
+
+
+def test_golden_claim_reads_gaps(quick_allocations):
+    gaps = golden_gaps(quick_allocations)
+    row = golden_claim(quick_allocations)
+
+    assert row.comparisons[0].interval.mean == pytest.approx(gaps.mean())

@@ -172,7 +172,8 @@ def test_sweep_spec_rejects_unknown_name():
 def _fake_metrics(config, seed):
     """Encode the job in the metrics, so that the test can check where each result lands."""
     return {"accuracy": config.n_devices / 100 + seed / 1000, "loss_train": 1.0,
-            "success_prob_mean": 0.5, "sensing_snr_db_mean": -3.0, "samples_mean": 100.0}
+            "success_prob_mean": 0.5, "sensing_snr_db_mean": -3.0, "samples_mean": 100.0,
+            "accuracy_jitter": 0.0}
 
 
 def test_run_sweep_places_results(monkeypatch, tmp_path):

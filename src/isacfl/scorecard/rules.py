@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .sweeps.stats import CONFIDENCE, Interval, difference_interval
+from ..sweeps.stats import CONFIDENCE, Interval, difference_interval
 
 __all__ = [
     "Verdict",
@@ -251,17 +251,19 @@ def interior_maximum(curve: ArrayLike, labels: Sequence[str] | None = None, *,
 
 @dataclasses.dataclass(frozen=True)
 class ClaimResult:
-    """One row of the scorecard: a claim of the ISAC-FL paper, its verdict and the evidence."""
+    """Scorecard row: a claim of the ISAC-FL paper, its verdict and the evidence."""
 
     figure: str
     claim: str
     verdict: Verdict
     comparisons: tuple[Comparison, ...] = ()
-    #: Why a claim was not evaluated, or what scenario change the row refers to.
+    #: Why a claim was not evaluated, or anything else a reader of the row needs.
     note: str = ""
+    #: The scenario the claim was checked in: "default", or the change made to it.
+    scenario: str = "default"
 
     def as_row(self) -> dict[str, str]:
         """Return the row as strings keyed by column name, for a table."""
         evidence = "; ".join(str(c) for c in self.comparisons)
-        return {"figure": self.figure, "claim": self.claim, "verdict": str(self.verdict),
-                "evidence": evidence, "note": self.note}
+        return {"figure": self.figure, "claim": self.claim, "scenario": self.scenario,
+                "verdict": str(self.verdict), "evidence": evidence, "note": self.note}

@@ -1,5 +1,8 @@
 """The three learning sweeps of the book: energy ratio, number of devices, and a straggler.
 
+Figure numbers refer to the ISAC-FL paper ("ISAC for AI: A Trade-off Framework Across Data
+Acquisition and Transfer in Federated Learning", arXiv 2605.11915), whose figures they regenerate.
+
 Each sweep is a grid of :class:`isacfl.fl.RunConfig` (variant x point) times the profile's seeds.
 :func:`sweep_jobs` lists its ``(config, seed)`` jobs, :func:`run_sweep` runs them (results already
 in the on-disk cache of :func:`isacfl.fl.runner.run` are read, not recomputed) and returns a
@@ -80,39 +83,38 @@ def ratio_grid(profile: Profile) -> tuple[float, ...]:
 def device_counts(profile: Profile) -> tuple[int, ...]:
     """Return the device counts ``N`` of the devices sweep.
 
-    With at least 6 sweep points: 5 to 30 in steps of 5. The run time grows with ``N``, so with
-    4 or 5 points the grid is (5, 10, 20, 30), and with fewer it is (5, 10), the smallest grid
-    that shows a trend and includes the default ``N = 10``.
+    With at least 6 sweep points: 5 to 30 in steps of 5. A run costs about in proportion to
+    ``N``, so smaller profiles keep the default ``N = 10`` and the cheap end: (5, 10, 20) with 4
+    or 5 points, and (5, 10) with fewer.
 
     Examples
     --------
     >>> device_counts(get_profile("quick")), device_counts(get_profile("book"))
-    ((5, 10), (5, 10, 20, 30))
+    ((5, 10), (5, 10, 20))
     >>> device_counts(get_profile("paper"))
     (5, 10, 15, 20, 25, 30)
     """
     if profile.sweep_points >= 6:
         return (5, 10, 15, 20, 25, 30)
     if profile.sweep_points >= 4:
-        return (5, 10, 20, 30)
+        return (5, 10, 20)
     return (5, 10)
 
 
 def straggler_fractions(profile: Profile) -> tuple[float, ...]:
     """Return the straggler's budget as fractions of the others', starting from 1 (no straggler).
 
-    With at least 6 sweep points the grid is (1, 0.5, 0.3, 0.2, 0.1, 0.05), with 4 or 5 it is
-    (1, 0.3, 0.1), and with fewer (1, 0.1).
+    With at least 6 sweep points the grid is (1, 0.5, 0.3, 0.2, 0.1, 0.05). With fewer it is
+    (1, 0.1): the homogeneous network, whose runs other chapters share, and one straggler with a
+    tenth of the budget.
 
     Examples
     --------
-    >>> straggler_fractions(get_profile("quick")), straggler_fractions(get_profile("book"))
-    ((1.0, 0.1), (1.0, 0.3, 0.1))
+    >>> straggler_fractions(get_profile("book")), straggler_fractions(get_profile("paper"))
+    ((1.0, 0.1), (1.0, 0.5, 0.3, 0.2, 0.1, 0.05))
     """
     if profile.sweep_points >= 6:
         return (1.0, 0.5, 0.3, 0.2, 0.1, 0.05)
-    if profile.sweep_points >= 4:
-        return (1.0, 0.3, 0.1)
     return (1.0, 0.1)
 
 
@@ -201,18 +203,24 @@ def sweep_jobs(spec: SweepSpec) -> list[Job]:
 def history_metrics(history: Any) -> dict[str, float]:
     """Return the scalar metrics of one run that the sweeps plot and the scorecard tests.
 
-    ``accuracy`` is the final test accuracy (fraction), ``loss_train`` the final training loss,
-    ``success_prob_mean`` the mean over devices of the upload success probability,
-    ``sensing_snr_db_mean`` the mean over devices of the sensing SNR in dB, and
-    ``samples_mean`` the mean sample count.
+    ``accuracy`` is the final test accuracy (fraction) and ``loss_train`` the final training loss.
+    ``success_prob_mean`` is the mean over devices of the upload success probability,
+    ``sensing_snr_db_mean`` the mean over devices of the sensing SNR in dB, and ``samples_mean``
+    the mean sample count. ``accuracy_jitter`` is the mean absolute change of test accuracy
+    between consecutive evaluations in the second half of the run (0 with fewer than two
+    evaluations there).
     """
     info = history.info
+    last_round = history.accuracy_test[-1][0]
+    late = np.array([value for server_round, value in history.accuracy_test if 2 * server_round >= last_round])
+    jitter = float(np.mean(np.abs(np.diff(late)))) if late.size >= 2 else 0.0
     return {
         "accuracy": float(history.final("accuracy_test")),
         "loss_train": float(history.final("loss_train")),
         "success_prob_mean": float(np.mean(info["success_prob"])),
         "sensing_snr_db_mean": float(np.mean(info["sensing_snr_db"])),
         "samples_mean": float(np.mean(info["samples"])),
+        "accuracy_jitter": jitter,
     }
 
 

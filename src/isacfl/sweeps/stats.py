@@ -2,7 +2,7 @@
 
 :func:`mean_interval` turns the per-seed values of a point into a mean and a confidence interval,
 and :func:`difference_interval` does the same for the seed-by-seed difference between two
-strategies. :class:`SweepResult` holds the per-seed metrics of a whole sweep.
+strategies. :class:`SweepResult` stores the per-seed metrics of a whole sweep.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def mean_interval(values: ArrayLike, *, axis: int = 0, confidence: float = CONFI
     Raises
     ------
     ValueError
-        If ``values`` is empty along ``axis``, holds NaN, or ``confidence`` is outside (0, 1).
+        If ``values`` is empty along ``axis``, contains NaN, or ``confidence`` is outside (0, 1).
 
     Notes
     -----

@@ -1,0 +1,368 @@
+"""Claims of the ISAC-FL paper, each turned into comparisons over seeds and a computed verdict.
+
+The paper is "ISAC for AI: A Trade-off Framework Across Data Acquisition and Transfer in Federated
+Learning" (arXiv 2605.11915); its figure numbers are used as row labels.
+
+The functions here take measurements (sweeps, FL runs, allocations) and return
+:class:`~isacfl.scorecard.rules.ClaimResult` rows. They never run anything themselves except
+:func:`strategy_runs`, :func:`allocation_samples` and :func:`golden_gaps`, which compute (or read
+from the result cache) the exact runs and allocations the other chapters use.
+
+Accuracy is the final test accuracy of a run (a fraction). A difference of accuracies is called
+"close" when its interval lies within :data:`CLOSE_MARGIN` (one percentage point).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import numpy as np
+
+from ..profiles import Profile, get_profile
+from ..sweeps.figures import COMPARED_STRATEGIES, _run_cached, history_metrics
+from ..sweeps.runner import Job, run_jobs
+from ..sweeps.stats import SweepResult
+from .rules import ClaimResult, Comparison, Verdict, all_of, close, greater, interior_maximum
+
+__all__ = [
+    "CLOSE_MARGIN",
+    "GOLDEN_TOLERANCE",
+    "ratio_claims",
+    "device_claims",
+    "straggler_claims",
+    "strategy_runs",
+    "learning_claims",
+    "AllocationSamples",
+    "allocation_samples",
+    "allocation_claims",
+    "golden_gaps",
+    "golden_claim",
+    "claims_table",
+    "not_evaluated",
+    "fading_claim",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Largest accuracy difference (a fraction: 0.01 is one percentage point) called "close".
+CLOSE_MARGIN = 0.01
+
+#: Relative shortfall of the golden-section objective below the certified optimum still counted as
+#: "finds the optimum".
+GOLDEN_TOLERANCE = 1e-3
+
+_NAMES = {"proposed": "Proposed", "maxsensing": "MaxSensing", "maxcomm": "MaxComm", "uniform": "Uniform",
+          "golden": "Golden section"}
+
+
+def _claim(figure: str, claim: str, parts: list[Comparison], scenario: str = "default") -> ClaimResult:
+    return ClaimResult(figure, claim, all_of(parts), tuple(parts), scenario=scenario)
+
+
+# -- sweeps (Figs. 9-11) ----------------------------------------------------------------------------
+
+
+def ratio_claims(result: SweepResult) -> list[ClaimResult]:
+    """Check the energy-ratio claims: accuracy peaks at an inner ``rho``, and ``p`` rises with ``rho``.
+
+    Parameters
+    ----------
+    result : SweepResult
+        The ``ratio`` sweep (variants ``iid`` and ``noniid``, at least 3 points).
+    """
+    labels = [f"rho={rho:g}" for rho in result.points]
+    rows = []
+    for split, name in (("iid", "IID"), ("noniid", "Non-IID")):
+        verdict, parts = interior_maximum(result.values("accuracy", split), labels)
+        rows.append(ClaimResult(result.figure, f"{name} accuracy rises, then falls, as rho grows (inner optimum)",
+                                verdict, tuple(parts)))
+    success = result.values("success_prob_mean", "iid")
+    rows.append(_claim(result.figure, "Upload success probability rises with rho",
+                       [greater(success[:, -1], success[:, 0], f"p({labels[-1]}) - p({labels[0]})")]))
+    return rows
+
+
+def device_claims(result: SweepResult) -> list[ClaimResult]:
+    """Check the device-count claims: all improve with ``N``, proposed best at every ``N``, MaxSensing fastest.
+
+    Parameters
+    ----------
+    result : SweepResult
+        The ``devices`` sweep (variants are the four compared strategies).
+    """
+    first, last = result.points[0], result.points[-1]
+    accuracy = {s: result.values("accuracy", s) for s in result.variants}
+    gains = {s: accuracy[s][:, -1] - accuracy[s][:, 0] for s in result.variants}
+    improve = [greater(accuracy[s][:, -1], accuracy[s][:, 0], f"{_NAMES[s]} acc(N={last}) - acc(N={first})")
+               for s in result.variants]
+    best = [greater(accuracy["proposed"][:, k], accuracy[s][:, k], f"N={n}: Proposed - {_NAMES[s]}")
+            for k, n in enumerate(result.points) for s in result.variants if s != "proposed"]
+    fastest = [greater(gains["maxsensing"], gains[s], f"gain MaxSensing - gain {_NAMES[s]}")
+               for s in result.variants if s != "maxsensing"]
+    return [
+        _claim(result.figure, f"Every strategy improves from N={first} to N={last}", improve),
+        _claim(result.figure, "Proposed is best at every N", best),
+        _claim(result.figure, f"MaxSensing improves fastest (largest gain from N={first} to N={last})", fastest),
+    ]
+
+
+def straggler_claims(result: SweepResult) -> list[ClaimResult]:
+    """Check the straggler claims: all degrade, proposed best, MaxComm degrades most.
+
+    Parameters
+    ----------
+    result : SweepResult
+        The ``straggler`` sweep; its first point is the fraction 1 (no straggler) and its last the
+        smallest budget.
+    """
+    smallest = result.points[-1]
+    accuracy = {s: result.values("accuracy", s) for s in result.variants}
+    losses = {s: accuracy[s][:, 0] - accuracy[s][:, -1] for s in result.variants}
+    degrade = [greater(accuracy[s][:, 0], accuracy[s][:, -1], f"{_NAMES[s]} acc(no straggler) - acc({smallest:g})")
+               for s in result.variants]
+    best = [greater(accuracy["proposed"][:, -1], accuracy[s][:, -1], f"Proposed - {_NAMES[s]}")
+            for s in result.variants if s != "proposed"]
+    most = [greater(losses["maxcomm"], losses[s], f"loss MaxComm - loss {_NAMES[s]}")
+            for s in result.variants if s != "maxcomm"]
+    return [
+        _claim(result.figure, f"Every strategy loses accuracy with a straggler at {smallest:g} of the budget", degrade),
+        _claim(result.figure, "Proposed is best with the straggler", best),
+        _claim(result.figure, "MaxComm loses the most accuracy to the straggler", most),
+    ]
+
+
+# -- strategy comparison (Figs. 7, 8) ---------------------------------------------------------------
+
+
+def strategy_runs(partition: str, profile: Profile | str | None = None, *, n_jobs: int = 1,
+                  progress: bool = True, **config_changes: Any) -> SweepResult:
+    """Run (or read from the cache) the four strategies with the profile's default config and seeds.
+
+    The configs are ``RunConfig.from_profile(profile, strategy=s, partition=partition)`` with
+    seeds ``0 .. num_seeds - 1``: the runs of the learning-trade-off chapter, of the ``N = 10``
+    point of the devices sweep and (Non-IID) of the no-straggler point of the straggler sweep.
+    ``config_changes`` (for example ``target_distance_range_m=(20.0, 60.0)``) changes every
+    config, to try another scenario family.
+
+    Returns
+    -------
+    SweepResult
+        One point (the value 0), one variant per compared strategy.
+    """
+    from ..fl.config import RunConfig
+    from ..fl.results import load_result
+
+    if not isinstance(profile, Profile):
+        profile = get_profile(profile)
+    seeds = tuple(range(profile.num_seeds))
+    jobs = [Job(RunConfig.from_profile(profile, strategy=s, partition=partition, **config_changes), seed)
+            for s in COMPARED_STRATEGIES for seed in seeds]
+    metrics: list[Any] = []
+    for job in jobs:
+        cached = load_result(job.config, job.seed)
+        metrics.append(history_metrics(cached) if cached is not None else None)
+    missing = [i for i, m in enumerate(metrics) if m is None]
+    computed = run_jobs(_run_cached, [jobs[i] for i in missing], n_jobs=n_jobs, progress=progress,
+                        description=f"{partition} strategy runs")
+    for i, value in zip(missing, computed):
+        metrics[i] = value
+    shape = (len(COMPARED_STRATEGIES), 1, len(seeds))
+    arrays = {key: np.array([m[key] for m in metrics]).reshape(shape) for key in metrics[0]}
+    figure = "Fig. 7" if partition == "iid" else "Fig. 8"
+    return SweepResult(figure, "", (0.0,), COMPARED_STRATEGIES, seeds, arrays,
+                       {"profile": profile.name, "partition": partition, "computed_runs": len(missing),
+                        "config_changes": config_changes})
+
+
+def learning_claims(iid: SweepResult, noniid: SweepResult) -> list[ClaimResult]:
+    """Check the claims of the four-strategy comparison, IID (Fig. 7) and Non-IID (Fig. 8).
+
+    "Noisier" compares ``accuracy_jitter``, the mean absolute change of test accuracy between
+    consecutive evaluations over the second half of a run.
+    """
+    acc = {s: iid.values("accuracy", s)[:, 0] for s in iid.variants}
+    jitter = {s: iid.values("accuracy_jitter", s)[:, 0] for s in iid.variants}
+    non = {s: noniid.values("accuracy", s)[:, 0] for s in noniid.variants}
+    others = [s for s in iid.variants if s != "proposed"]
+    return [
+        _claim("Fig. 7", "IID: Proposed is best", [greater(acc["proposed"], acc[s], f"Proposed - {_NAMES[s]}")
+                                                  for s in others]),
+        _claim("Fig. 7", "IID: MaxComm is worst", [greater(acc[s], acc["maxcomm"], f"{_NAMES[s]} - MaxComm")
+                                                  for s in iid.variants if s != "maxcomm"]),
+        _claim("Fig. 7", "IID: MaxSensing is about as accurate as Uniform",
+               [close(acc["maxsensing"], acc["uniform"], CLOSE_MARGIN, "MaxSensing - Uniform")]),
+        _claim("Fig. 7", "IID: MaxSensing's accuracy curve is noisier than Uniform's",
+               [greater(jitter["maxsensing"], jitter["uniform"], "jitter MaxSensing - jitter Uniform")]),
+        _claim("Fig. 8", "Non-IID is less accurate than IID for every strategy",
+               [greater(acc[s], non[s], f"{_NAMES[s]} IID - Non-IID") for s in iid.variants]),
+        _claim("Fig. 8", "Non-IID: Proposed is best", [greater(non["proposed"], non[s], f"Proposed - {_NAMES[s]}")
+                                                      for s in others]),
+        _claim("Fig. 8", "Non-IID: MaxSensing is worst",
+               [greater(non[s], non["maxsensing"], f"{_NAMES[s]} - MaxSensing")
+                for s in iid.variants if s != "maxsensing"]),
+        _claim("Fig. 8", "Non-IID: Uniform is close to Proposed",
+               [close(non["uniform"], non["proposed"], CLOSE_MARGIN, "Uniform - Proposed")]),
+    ]
+
+
+# -- allocations (Fig. 5, golden section) -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AllocationSamples:
+    """Per-scenario summaries of each strategy's allocation; every array has shape ``(n_scenarios,)``."""
+
+    #: Mean samples ``D_n`` over devices.
+    samples_mean: dict[str, np.ndarray]
+    #: Mean sensing SNR over devices, in dB.
+    snr_db_mean: dict[str, np.ndarray]
+    #: Smallest sensing SNR over devices, in dB.
+    snr_db_min: dict[str, np.ndarray]
+    #: Spread (largest minus smallest) of the sensing SNR over devices, in dB.
+    snr_db_spread: dict[str, np.ndarray]
+    #: Mean upload success probability over devices.
+    success_prob_mean: dict[str, np.ndarray]
+    #: Objective ``J = gamma_min * sum_n D_n p_n``.
+    objective: dict[str, np.ndarray]
+    #: Upper bound on the global maximum of ``J`` that the certified search proves, per scenario.
+    certified_upper_bound: np.ndarray
+    #: Number of scenarios and the config changes they were drawn with, for the record.
+    info: dict[str, Any]
+
+
+def allocation_samples(profile: Profile | str | None = None, *,
+                       strategies: tuple[str, ...] = COMPARED_STRATEGIES + ("golden",),
+                       **config_changes: Any) -> AllocationSamples:
+    """Allocate every strategy on the scenarios of seeds ``0 .. allocator_scenarios - 1``.
+
+    Each scenario is the one an FL run with that seed draws (``RunConfig.scenario`` on the
+    ``positions`` stream), so the first ``num_seeds`` scenarios are those of the learning runs.
+
+    Parameters
+    ----------
+    profile : Profile or str, optional
+        Sets the number of scenarios (``allocator_scenarios``).
+    strategies : tuple of str
+        Strategies to allocate.
+    **config_changes
+        Changes to the default :class:`isacfl.fl.RunConfig` (for example
+        ``server_distance_range_m=(50.0, 150.0)``), to try a different scenario family.
+    """
+    from ..allocation import allocate
+    from ..channel import snr_db
+    from ..fl.config import RunConfig
+    from ..fl.engine import seed_streams
+
+    if not isinstance(profile, Profile):
+        profile = get_profile(profile)
+    config = RunConfig.from_profile(profile, **config_changes)
+    fields: dict[str, dict[str, list[float]]] = {name: {s: [] for s in strategies} for name in
+                                                 ("samples_mean", "snr_db_mean", "snr_db_min", "snr_db_spread",
+                                                  "success_prob_mean", "objective")}
+    upper_bounds = []
+    for seed in range(profile.allocator_scenarios):
+        scenario = config.scenario(seed_streams(seed)["positions"])
+        for strategy in strategies:
+            allocation = allocate(scenario, strategy)
+            if strategy == "proposed":
+                upper_bounds.append(float(allocation.certificate.upper_bound))
+            snr = snr_db(allocation.sensing_snr)
+            fields["samples_mean"][strategy].append(float(np.mean(allocation.samples)))
+            fields["snr_db_mean"][strategy].append(float(np.mean(snr)))
+            fields["snr_db_min"][strategy].append(float(np.min(snr)))
+            fields["snr_db_spread"][strategy].append(float(np.ptp(snr)))
+            fields["success_prob_mean"][strategy].append(float(np.mean(allocation.success_prob)))
+            fields["objective"][strategy].append(float(allocation.objective))
+    arrays = {name: {s: np.array(v) for s, v in per.items()} for name, per in fields.items()}
+    return AllocationSamples(**arrays, certified_upper_bound=np.array(upper_bounds), info={"n_scenarios": profile.allocator_scenarios,
+                                             "config_changes": config_changes})
+
+
+def allocation_claims(samples: AllocationSamples, scenario: str = "default") -> list[ClaimResult]:
+    """Check the per-device allocation claims (Fig. 5) on many scenarios.
+
+    "p near 1" is read as a mean success probability within 0.05 of 1; "equal SNR" as an SNR
+    spread over devices within 0.1 dB; "moderate p" as a mean success probability between
+    MaxSensing's and MaxComm's. ``scenario`` names the scenario change behind ``samples``, if any.
+    """
+    d, snr_min, spread, p = samples.samples_mean, samples.snr_db_min, samples.snr_db_spread, samples.success_prob_mean
+    baselines = ("maxsensing", "maxcomm", "uniform")
+    ones = np.ones_like(p["maxcomm"])
+    return [
+        _claim("Fig. 5", "MaxSensing acquires the most samples",
+               [greater(d["maxsensing"], d[s], f"mean D MaxSensing - {_NAMES[s]}") for s in ("proposed", "maxcomm", "uniform")],
+               scenario),
+        _claim("Fig. 5", "MaxSensing has a low success probability (lowest of the four)",
+               [greater(p[s], p["maxsensing"], f"mean p {_NAMES[s]} - MaxSensing") for s in ("proposed", "maxcomm", "uniform")],
+               scenario),
+        _claim("Fig. 5", "MaxComm's success probability is near 1",
+               [close(p["maxcomm"], ones, 0.05, "mean p MaxComm - 1")], scenario),
+        _claim("Fig. 5", "MaxComm has the lowest sensing SNR",
+               [greater(samples.snr_db_mean[s], samples.snr_db_mean["maxcomm"], f"mean SNR {_NAMES[s]} - MaxComm (dB)")
+                for s in ("proposed", "maxsensing", "uniform")], scenario),
+        _claim("Fig. 5", "Proposed gives every device the same SNR",
+               [close(spread["proposed"], np.zeros_like(ones), 0.1, "SNR spread over devices, Proposed (dB)")], scenario),
+        _claim("Fig. 5", "Proposed has the highest smallest SNR",
+               [greater(snr_min["proposed"], snr_min[s], f"min SNR Proposed - {_NAMES[s]} (dB)") for s in baselines],
+               scenario),
+        _claim("Fig. 5", "Proposed has a moderate success probability (between MaxSensing and MaxComm)",
+               [greater(p["proposed"], p["maxsensing"], "mean p Proposed - MaxSensing"),
+                greater(p["maxcomm"], p["proposed"], "mean p MaxComm - Proposed")], scenario),
+    ]
+
+
+def golden_gaps(samples: AllocationSamples) -> np.ndarray:
+    """Return the relative shortfall ``1 - J_golden / J_certified`` of every scenario.
+
+    The certified result is optimal only within its certificate's relative gap, so a shortfall
+    may be slightly negative (of the order of that gap).
+    """
+    return 1.0 - samples.objective["golden"] / samples.objective["proposed"]
+
+
+def golden_claim(samples: AllocationSamples, scenario: str = "default") -> ClaimResult:
+    """Check that golden-section search reaches the certified optimum within :data:`GOLDEN_TOLERANCE`."""
+    gaps = golden_gaps(samples)
+    part = close(gaps, np.zeros_like(gaps), GOLDEN_TOLERANCE, "relative shortfall 1 - J_golden / J_certified")
+    return _claim("Alg.", "Golden-section search over gamma_min finds the global optimum", [part], scenario)
+
+
+def fading_claim(snr_db_levels: tuple[float, ...] = (10.0, 0.0, -10.0, -20.0), *, num_images: int = 200,
+                 num_seeds: int = 5) -> ClaimResult:
+    """Check that digits fade as the sensing SNR falls (Fig. 6), by a number instead of by eye.
+
+    The fading is measured as the Pearson correlation between a clean MNIST test digit and its
+    noisy observation, averaged over ``num_images`` digits. Each seed draws other digits and other
+    noise. The claim holds when the correlation falls at every step down the SNR levels.
+    """
+    from ..data import add_sensing_noise, load_mnist
+
+    images = load_mnist().test_images.reshape(-1, 28 * 28).astype(np.float64)
+    correlation = np.empty((num_seeds, len(snr_db_levels)))
+    for seed in range(num_seeds):
+        rng = np.random.default_rng(seed)
+        clean = images[rng.choice(len(images), size=num_images, replace=False)]
+        centred = clean - clean.mean(axis=1, keepdims=True)
+        for k, level in enumerate(snr_db_levels):
+            noisy = add_sensing_noise(clean, 10.0 ** (level / 10.0), rng)
+            noisy = noisy - noisy.mean(axis=1, keepdims=True)
+            per_image = (centred * noisy).sum(axis=1) / np.sqrt((centred**2).sum(axis=1) * (noisy**2).sum(axis=1))
+            correlation[seed, k] = per_image.mean()
+    parts = [greater(correlation[:, k], correlation[:, k + 1],
+                     f"corr({snr_db_levels[k]:g} dB) - corr({snr_db_levels[k + 1]:g} dB)")
+             for k in range(len(snr_db_levels) - 1)]
+    return _claim("Fig. 6", "Digit features fade as the sensing SNR falls (clean-noisy correlation drops)", parts)
+
+
+def claims_table(claims: list[ClaimResult]):
+    """Return the claims as a pandas DataFrame with columns figure, claim, scenario, verdict, evidence, note."""
+    import pandas as pd
+
+    return pd.DataFrame([c.as_row() for c in claims])
+
+
+def not_evaluated(figure: str, claim: str, reason: str) -> ClaimResult:
+    """Return a row for a claim the scorecard does not evaluate, with the reason."""
+    return ClaimResult(figure, claim, Verdict.NOT_EVALUATED, (), reason)
