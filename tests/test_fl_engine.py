@@ -169,3 +169,15 @@ def test_all_devices_empty_raises():
     empty = [(np.zeros((0, 4), np.float32), np.zeros(0, np.int64))] * 2
     with pytest.raises(ValueError, match="every device has 0 training samples"):
         federated_averaging(lambda: nn.Linear(4, 2), empty, [1.0, 1.0], (np.zeros((1, 4)), [0]), num_rounds=1)
+
+
+def test_train_loss_subset_estimates_full_loss(devices):
+    full, _ = _run(devices, num_rounds=2)
+    everything, _ = _run(devices, num_rounds=2, train_loss_samples=10_000)
+    subset, _ = _run(devices, num_rounds=2, train_loss_samples=150)
+
+    assert everything.loss_train == full.loss_train
+    assert subset.accuracy_test == full.accuracy_test
+    for (_, estimate), (_, exact) in zip(subset.loss_train, full.loss_train):
+        assert estimate != exact
+        assert abs(estimate - exact) < 0.05 * exact

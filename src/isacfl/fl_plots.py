@@ -82,7 +82,7 @@ def plot_learning_curves(ax: Axes, runs: Mapping[str, Sequence[History]], metric
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax``, with axis labels and a legend.
+        ``ax``, with axis labels and a legend. Accuracy bands are clipped to [0, 100] %.
     """
     scale = 100.0 if metric == "accuracy_test" else 1.0
     ordered = sorted(runs, key=lambda s: STRATEGY_ORDER.index(s) if s in STRATEGY_ORDER else len(STRATEGY_ORDER))
@@ -92,7 +92,11 @@ def plot_learning_curves(ax: Axes, runs: Mapping[str, Sequence[History]], metric
         ax.plot(rounds, scale * band.mean, color=color, marker=STRATEGY_MARKERS.get(strategy),
                 markevery=max(1, len(rounds) // 6), label=strategy_label(strategy))
         if band.n > 1:
-            ax.fill_between(rounds, scale * band.low, scale * band.high, color=color, alpha=0.18, linewidth=0)
+            low, high = scale * band.low, scale * band.high
+            if metric == "accuracy_test":
+                # A t interval over few seeds can reach past 0 % or 100 %, which no accuracy can.
+                low, high = np.clip(low, 0.0, 100.0), np.clip(high, 0.0, 100.0)
+            ax.fill_between(rounds, low, high, color=color, alpha=0.18, linewidth=0)
     ax.set_xlabel("communication round")
     ax.set_ylabel(METRIC_LABELS[metric])
     ax.legend()
