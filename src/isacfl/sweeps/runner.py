@@ -18,7 +18,7 @@ from typing import Any
 
 import joblib
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = ["Job", "SCHEDULER_ENV_VAR", "run_jobs"]
 
