@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .aggregate import aggregate, aggregate_stacked
 from .history import History

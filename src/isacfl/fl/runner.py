@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..channel import snr_db
 from ..data import MnistData, load_mnist
