@@ -148,3 +148,16 @@ def test_real_allocation_end_to_end(tmp_path):
     assert len(history.info["samples"]) == 4
     assert [r for r, _ in history.accuracy_test] == [0, 1, 2]
     assert 0.0 <= history.final("accuracy_test") <= 1.0
+
+
+def test_run_many_keeps_job_order(tmp_path, fake_allocation):
+    from isacfl.fl import run_many
+
+    config = RunConfig(**SMALL)
+    cached = run(config, 1, results_dir=tmp_path)
+
+    histories = run_many([(config, 0), (config, 1), (config, 2)], results_dir=tmp_path, progress=False)
+
+    assert histories[1].loss_train == cached.loss_train
+    assert histories[0].loss_train == run(config, 0, results_dir=tmp_path).loss_train
+    assert histories[2].loss_train != histories[0].loss_train
