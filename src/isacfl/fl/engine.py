@@ -18,7 +18,7 @@ devices whose upload fails in that round, because the server discards its result
 
 NOTE: which engine is faster depends on the thread count. With ``benchmarks/bench_fl.py`` on a
 shared 2-core machine (torch 2.13 CPU), the vectorised engine needed 1.2 times the reference
-engine's CPU time per round at one torch thread, and about a quarter of it at two threads.
+engine's CPU time per round at one torch thread, and a quarter to a third of it at two threads.
 
 Randomness: one seed is split by :func:`seed_streams` into independent streams, and the engine
 uses four of them. The ``uploads`` stream gives one uniform per device and round, compared with
