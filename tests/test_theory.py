@@ -14,6 +14,7 @@ from isacfl.theory import (
     check_identity,
     check_inequality,
     descent_bound,
+    fit_inverse_snr_law,
     lemma1_bound,
     lemma1_variance,
     measure_gradient_error,
@@ -99,8 +100,9 @@ def test_aggregation_moments_match_monte_carlo():
     trials = 400_000
     uploaded = rng.random((trials, 4)) < prob
     errors = rng.standard_normal((trials, 4)) * np.sqrt(variance)
-    kept = uploaded.any(axis=1)
-    aggregate = (uploaded * samples * errors).sum(axis=1)[kept] / (uploaded * samples).sum(axis=1)[kept]
+    nonempty_rounds = uploaded.any(axis=1)
+    numerator = (uploaded * samples * errors).sum(axis=1)[nonempty_rounds]
+    aggregate = numerator / (uploaded * samples).sum(axis=1)[nonempty_rounds]
     moments = aggregation_moments(samples, prob, variance)
     assert np.mean(aggregate**2) == pytest.approx(moments.noise_variance, rel=0.01)
 
@@ -352,3 +354,21 @@ def test_train_centralised_rejects_zero_steps():
     images, labels = _tiny_pool(8)
     with pytest.raises(ValueError, match="steps, batch_size and record_every must be >= 1"):
         train_centralised(images, labels, steps=0, seed=0)
+
+
+def test_inverse_snr_fit_recovers_bias_law():
+    snr = np.tile([0.01, 0.1, 1.0, 10.0], 3)
+    samples = np.repeat([50, 200, 800], 4)
+    errors = (3.0 / snr + 0.5) / samples + 0.002 / snr**2
+    fit = fit_inverse_snr_law(snr, samples, errors, with_bias=True)
+    assert fit.scale == pytest.approx(3.0)
+    assert fit.offset == pytest.approx(0.5)
+    assert fit.bias == pytest.approx(0.002)
+    assert fit.relative_rms < 1e-9
+    # without the bias term the same data cannot be fitted exactly
+    assert fit_inverse_snr_law(snr, samples, errors).relative_rms > 0.05
+
+
+def test_inverse_snr_fit_rejects_nonpositive_error():
+    with pytest.raises(ValueError, match="must all be > 0"):
+        fit_inverse_snr_law([1.0, 2.0, 3.0], [10, 10, 10], [0.1, 0.0, 0.2])

@@ -1,7 +1,8 @@
 """Figures of the convergence-analysis chapters. Each function draws on the given ``ax`` and returns it.
 
-The curves here are indexed by SNR, dataset size or bound variant, not by allocation strategy, so
-they use a sequential colour map instead of the strategy colours of :mod:`isacfl.plotting`.
+Most curves here are indexed by SNR, dataset size or bound variant, not by allocation strategy, so
+they use a sequential colour map. Only :func:`plot_aggregation_ratio` compares allocation
+strategies, and it uses the strategy colours of :mod:`isacfl.plotting`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
+from . import plotting
 from .channel import snr_db
 from .theory.mlp import GradientError, InverseSnrFit, TrainingHistory
 
 __all__ = ["sequential_colors", "plot_gradient_error", "plot_accuracy_vs_snr", "plot_loss_curves",
-           "plot_gap_and_bounds", "plot_gap_sweep"]
+           "plot_gap_and_bounds", "plot_gap_sweep", "plot_aggregation_ratio"]
 
 
 def sequential_colors(count: int) -> list:
@@ -47,7 +50,7 @@ def plot_gradient_error(ax, errors: Sequence[GradientError], fit: InverseSnrFit 
     handles, labels = ax.get_legend_handles_labels()
     if fit is not None:
         handles.append(plt.Line2D([], [], color="grey", linestyle="--"))
-        labels.append(f"fit $a/(\\gamma^{{{fit.exponent:.2g}}} D) + b/D$")
+        labels.append("fit $a/(\\gamma D) + b/D + c/\\gamma^2$" if fit.bias > 0 else "fit $a/(\\gamma D) + b/D$")
     if show_sampling:
         handles.append(plt.Line2D([], [], color="grey", linestyle=":"))
         labels.append("same samples, clean (sampling term)")
@@ -112,7 +115,26 @@ def plot_gap_sweep(ax, x: np.ndarray, measured: np.ndarray, bounds: Mapping[str,
         ax.plot(x, values, color=color, marker="s", linestyle="--", label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel("final $F(w_T) - F^*$ (loss units)")
+    ax.legend()
+    return ax
+
+
+def plot_aggregation_ratio(ax, scale: np.ndarray, ratios: Mapping[str, np.ndarray]):
+    """Plot the exact FedAvg noise variance over Lemma 1's value against a scaling of every ``p_n``.
+
+    ``ratios`` maps a strategy name (see :mod:`isacfl.plotting`) to one ratio per entry of ``scale``;
+    each strategy gets its book-wide colour and marker.
+    """
+    for strategy, values in ratios.items():
+        ax.plot(scale, values, color=plotting.strategy_color(strategy), marker=plotting.STRATEGY_MARKERS[strategy],
+                label=plotting.strategy_label(strategy))
+    ax.axhline(1.0, color="grey", linestyle=":", linewidth=1.0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("scale factor $\\kappa$ on every success probability $p_n$ (1)")
+    ax.set_ylabel("exact variance / Lemma 1 value (1)")
     ax.legend()
     return ax

@@ -188,9 +188,9 @@ def aggregation_moments(samples: ArrayLike, success_prob: ArrayLike, device_vari
 
     Every one of the ``2^N`` active sets ``S`` is enumerated with its probability
     ``prod_{n in S} p_n prod_{n not in S} (1 - p_n)``. For independent zero-mean device errors of
-    variance ``sigma_n^2`` the aggregate ``sum_{n in S} D_n e_n / sum_{m in S} D_m`` has conditional
-    variance ``sum_{n in S} D_n^2 sigma_n^2 / (sum_{m in S} D_m)^2``; its mean over nonempty sets is
-    returned next to the value of Lemma 1, which replaces the denominator by its mean.
+    variance ``sigma_n^2``, the aggregate ``sum_{n in S} D_n e_n / sum_{m in S} D_m`` has conditional
+    variance ``sum_{n in S} D_n^2 sigma_n^2 / (sum_{m in S} D_m)^2``. The function returns its mean
+    over nonempty sets next to the value of Lemma 1, which replaces the denominator by its mean.
 
     Parameters
     ----------

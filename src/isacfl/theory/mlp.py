@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..data import add_sensing_noise
 from ..models import MLP
@@ -239,47 +239,42 @@ def train_centralised(images: np.ndarray, labels: np.ndarray, *, steps: int, see
 
 @dataclasses.dataclass(frozen=True)
 class InverseSnrFit:
-    """Least-squares fit ``error = a / (gamma^k D) + b / D`` to measured gradient errors."""
+    """Least-squares fit ``error = a / (gamma D) + b / D + c / gamma^2`` to measured gradient errors."""
 
-    #: ``a``: with ``k = 1`` this is the measured ``C`` of Proposition 1's first bound.
+    #: ``a``: the measured ``L_x^2 X^2`` of Proposition 1's first bound.
     scale: float
     #: ``b``: the SNR-independent sampling term ``sigma_g^2``.
     offset: float
-    #: ``k``: 1 when fixed to Proposition 1's law, else the best exponent on the searched grid.
-    exponent: float
+    #: ``c``: the squared noise bias per ``1 / gamma^2``, which does not shrink with ``D`` (0 when not fitted).
+    bias: float
     #: Root-mean-square relative residual ``(fit - measured) / measured``.
     relative_rms: float
 
     def predict(self, snr: ArrayLike, num_samples: ArrayLike) -> np.ndarray:
         """Evaluate the fitted law at the given SNRs (linear) and dataset sizes."""
         snr = np.asarray(snr, dtype=float)
-        return (self.scale / snr**self.exponent + self.offset) / np.asarray(num_samples, dtype=float)
-
-
-def _fit_fixed_exponent(snr: np.ndarray, samples: np.ndarray, values: np.ndarray, exponent: float) -> InverseSnrFit:
-    # Relative least squares: divide each row by the measured value so every SNR counts alike.
-    design = np.column_stack([1.0 / (snr**exponent * samples), 1.0 / samples]) / values[:, None]
-    coefficients, *_ = np.linalg.lstsq(design, np.ones_like(values), rcond=None)
-    coefficients = np.maximum(coefficients, 0.0)
-    residual = design @ coefficients - 1.0
-    return InverseSnrFit(scale=float(coefficients[0]), offset=float(coefficients[1]), exponent=float(exponent),
-                         relative_rms=float(np.sqrt(np.mean(residual**2))))
+        return (self.scale / snr + self.offset) / np.asarray(num_samples, dtype=float) + self.bias / snr**2
 
 
 def fit_inverse_snr_law(snr: ArrayLike, num_samples: ArrayLike, errors: ArrayLike,
-                        free_exponent: bool = False) -> InverseSnrFit:
-    """Fit ``error = a / (gamma^k D) + b / D`` by relative least squares, with ``k = 1`` unless freed.
+                        with_bias: bool = False) -> InverseSnrFit:
+    """Fit Proposition 1's law ``error = a / (gamma D) + b / D`` by relative least squares.
+
+    With ``with_bias`` the law gains a term ``c / gamma^2`` that does not shrink with ``D``: the
+    squared mean of the noise-induced gradient change, which is of order ``s^2 ~ 1 / gamma`` for a
+    smooth network, so its square is of order ``1 / gamma^2``.
 
     Parameters
     ----------
     snr, num_samples, errors : array_like, shape (m,)
         Linear SNRs, dataset sizes and measured squared gradient errors (all positive).
-    free_exponent : bool
-        Also fit ``k`` (grid search over [0.25, 3] in steps of 0.01).
+    with_bias : bool
+        Also fit the bias term ``c / gamma^2``.
 
     Returns
     -------
     InverseSnrFit
+        Coefficients clipped at 0 (a negative coefficient has no meaning in the law).
 
     Raises
     ------
@@ -290,9 +285,9 @@ def fit_inverse_snr_law(snr: ArrayLike, num_samples: ArrayLike, errors: ArrayLik
     --------
     >>> snr = np.array([0.1, 1.0, 10.0, 0.1, 1.0, 10.0])
     >>> d = np.array([100, 100, 100, 400, 400, 400])
-    >>> fit = fit_inverse_snr_law(snr, d, (5.0 / snr + 2.0) / d)
-    >>> round(fit.scale, 6), round(fit.offset, 6)
-    (5.0, 2.0)
+    >>> fit = fit_inverse_snr_law(snr, d, (5.0 / snr + 2.0) / d + 0.01 / snr**2, with_bias=True)
+    >>> round(fit.scale, 6), round(fit.offset, 6), round(fit.bias, 6)
+    (5.0, 2.0, 0.01)
     """
     gamma = np.asarray(snr, dtype=float)
     samples = np.asarray(num_samples, dtype=float)
@@ -302,7 +297,14 @@ def fit_inverse_snr_law(snr: ArrayLike, num_samples: ArrayLike, errors: ArrayLik
                          f"got shapes {gamma.shape}, {samples.shape}, {values.shape}")
     if np.any(~(gamma > 0)) or np.any(~(samples > 0)) or np.any(~(values > 0)):
         raise ValueError("snr, num_samples and errors must all be > 0")
-    if not free_exponent:
-        return _fit_fixed_exponent(gamma, samples, values, 1.0)
-    fits = [_fit_fixed_exponent(gamma, samples, values, k) for k in np.arange(0.25, 3.0 + 1e-9, 0.01)]
-    return min(fits, key=lambda fit: fit.relative_rms)
+    columns = [1.0 / (gamma * samples), 1.0 / samples]
+    if with_bias:
+        columns.append(1.0 / gamma**2)
+    # Relative least squares: divide each row by the measured value so that every SNR counts alike.
+    design = np.column_stack(columns) / values[:, None]
+    coefficients, *_ = np.linalg.lstsq(design, np.ones_like(values), rcond=None)
+    coefficients = np.maximum(coefficients, 0.0)
+    residual = design @ coefficients - 1.0
+    bias = float(coefficients[2]) if with_bias else 0.0
+    return InverseSnrFit(scale=float(coefficients[0]), offset=float(coefficients[1]), bias=bias,
+                         relative_rms=float(np.sqrt(np.mean(residual**2))))
