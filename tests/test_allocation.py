@@ -182,10 +182,12 @@ def test_certified_never_worse_than_grid(seed):
     grid_best = float(np.max(problem.objective(grid)))
     result = certified_search(problem)
     assert result.status == 0
-    assert result.fun >= grid_best * (1 - 1e-12)
-    assert result.upper_bound >= grid_best
     assert result.relative_gap <= 1e-6
+    assert result.upper_bound >= grid_best
+    assert result.fun >= grid_best * (1 - result.relative_gap)
     assert problem.objective(result.x) == pytest.approx(result.fun, rel=1e-12)
+    tight = certified_search(problem, rtol=1e-12)
+    assert tight.fun >= grid_best * (1 - 1e-12)
 
 
 def test_certified_beats_golden_on_multimodal_case():
@@ -198,6 +200,25 @@ def test_certified_beats_golden_on_multimodal_case():
         assert golden.objective <= best.certificate.upper_bound
         gaps.append(1 - golden.objective / best.objective)
     assert max(gaps) > 1e-3
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interval_bounds_hold_on_fine_grid(seed):
+    # Both interval bounds of the certified search must lie above J everywhere in the interval.
+    from isacfl.allocation.search import _interval_bound
+
+    scenario = Scenario.random(6, seed=seed, target_distance_range_m=(20.0, 100.0))
+    problem = InnerProblem(scenario)
+    lower, upper = problem.search_bounds()
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        a = rng.uniform(lower, upper)
+        b = min(upper, a + (upper - lower) * 10.0 ** rng.uniform(-5, -1))
+        inside = np.linspace(a, b, 401)
+        worst = float(np.max(problem.objective(inside)))
+        left, right = problem.cells.profile(a), problem.cells.profile(b)
+        assert b * left.total >= worst * (1 - 1e-12)
+        assert _interval_bound(left, right) >= worst * (1 - 1e-12)
 
 
 def test_golden_matches_scipy_on_unimodal_case():
@@ -252,7 +273,7 @@ def test_golden_rejects_bad_bracket():
 def test_certified_evaluation_limit_warns():
     problem = InnerProblem(Scenario.random(10, seed=1, target_distance_range_m=(20.0, 60.0)))
     with pytest.warns(ConvergenceWarning, match="Maximum number of evaluations"):
-        result = certified_search(problem, max_evaluations=40)
+        result = certified_search(problem, max_evaluations=17, rtol=1e-12)
     assert result.status == 1
     assert result.upper_bound >= result.fun
     assert result.relative_gap > 1e-6

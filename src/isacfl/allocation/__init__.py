@@ -151,8 +151,8 @@ def allocation_at(scenario: Scenario | InnerProblem, gamma_min: float, strategy:
     (True, [29, 29])
     """
     problem = scenario if isinstance(scenario, InnerProblem) else InnerProblem(scenario)
-    cells = problem.best_cells(gamma_min)
-    return _build(strategy, cell_allocation(problem, cells, gamma_min))
+    snapshots = problem.best_snapshots(gamma_min)
+    return _build(strategy, cell_allocation(problem, snapshots, gamma_min))
 
 
 def allocate(
@@ -227,10 +227,10 @@ def allocate(
         lower, upper = problem.search_bounds()
         result = golden_section_search(problem.objective, lower, upper, xtol=xtol,
                                        cells_per_evaluation=problem.cells.size)
-        return _build(strategy, cell_allocation(problem, problem.best_cells(result.x), result.x), search=result)
+        return _build(strategy, cell_allocation(problem, problem.best_snapshots(result.x), result.x), search=result)
 
     result = certified_search(problem, rtol=rtol)
-    fields = cell_allocation(problem, problem.best_cells(result.x), result.x)
+    fields = cell_allocation(problem, problem.best_snapshots(result.x), result.x)
     allocation = _build(strategy, fields, search=result)
     bound = max(result.upper_bound, allocation.objective)
     gap = (bound - allocation.objective) / bound if bound > 0 else 0.0

@@ -44,30 +44,42 @@ ENERGY_SLACK = 1e-12
 #: computed as, say, a quarter of another cell's reach can land one rounding step above it.
 REACH_SLACK = 1e-9
 
-# Cells per block when one floor is evaluated over a large cell set: 32,768 float64 values
-# (256 KiB) fit in a core's L2 cache, so the ten passes over a block do not go to main memory.
+# Cells per block of rows when one floor is evaluated: 32,768 float64 values (256 KiB) fit in a
+# core's L2 cache, so the ten passes over a block do not go to main memory.
 _BLOCK_CELLS = 1 << 15
 
-# Largest number of float64 cell values processed by one vectorised pass (about 4 MiB), so that
-# a batch of SNR values over many cells does not allocate one huge temporary array.
-_BATCH_CELLS = 1 << 19
+
+
+@dataclasses.dataclass(frozen=True)
+class PointProfile:
+    """Per-device summary of the inner problem at one SNR floor, used by the certified search."""
+
+    gamma: float
+    best_log_value: np.ndarray  #: ``log V_n``
+    best_snapshots: np.ndarray  #: snapshot count of each device's best cell (smallest among ties)
+    runner_up_log_value: np.ndarray  #: largest ``log v`` over the device's other cells
+    best_log_slope: np.ndarray  #: derivative of the best cell's ``log v`` in the floor, ``<= 0``
+    best_limit: np.ndarray  #: largest floor at which the best cell is still feasible
+
+    @property
+    def total(self) -> float:
+        """``sum_n V_n``."""
+        return float(np.exp(self.best_log_value).sum())
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class CellSet:
-    """Precomputed constants of a set of device-snapshot cells, sorted by device then by ``L``.
+    """Precomputed constants of the device-snapshot cells, one row per device, padded to equal length.
 
-    Every device owns at least one cell, and the cells of device ``n`` are
-    ``starts[n]:starts[n + 1]``. Communication power at SNR floor ``g`` is
+    Row ``n`` holds device ``n``'s cells sorted by ``L``. A padding cell, or a cell that is never
+    feasible, has ``limit = -inf`` and so value 0. Communication power at SNR floor ``g`` is
     ``min(cap, free - max(floor, g * slope))`` (watts), valid while ``g <= reach``.
     """
 
-    device: np.ndarray  #: device index of each cell
-    snapshots: np.ndarray  #: snapshot count ``L`` of each cell
-    starts: np.ndarray  #: index of the first cell of each device
+    snapshots: np.ndarray  #: snapshot count ``L`` of each cell (0 for padding)
     log_samples: np.ndarray  #: ``log D``
     theta_w: np.ndarray  #: outage threshold ``theta`` (E6), watts
-    reach: np.ndarray  #: largest SNR floor the cell can meet (linear)
+    reach: np.ndarray  #: largest SNR floor the cell can meet (linear; -inf for padding)
     limit: np.ndarray  #: ``reach * (1 + REACH_SLACK)``, the floor above which the cell counts as infeasible
     slope: np.ndarray  #: ``T_s / (L a_n T^up)``, watts of upload power per unit of SNR
     free: np.ndarray  #: ``(E_n - c_n D) / T^up``, upload power if sensing cost nothing, watts
@@ -76,78 +88,87 @@ class CellSet:
 
     @property
     def size(self) -> int:
-        """Number of cells."""
-        return int(self.device.size)
+        """Number of cells, padding included."""
+        return int(self.snapshots.size)
+
+    @property
+    def n_devices(self) -> int:
+        """Number of devices (rows)."""
+        return int(self.snapshots.shape[0])
 
     def subset(self, keep: np.ndarray) -> "CellSet":
-        """Return the cells where ``keep`` is true; every device must keep at least one cell."""
-        fields = {
-            f.name: getattr(self, f.name)[keep] for f in dataclasses.fields(self) if f.name != "starts"
-        }
-        n_devices = self.starts.size
-        starts = np.searchsorted(fields["device"], np.arange(n_devices))
-        return CellSet(starts=starts, **fields)
+        """Return the cells where ``keep`` (shape ``(N, K)``) is true, re-padded to the longest row."""
+        width = max(1, int(keep.sum(axis=1).max()))
+        # A stable sort of ~keep moves each row's kept cells to the front in their L order.
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+        kept = np.take_along_axis(keep, order, axis=1)
+        fields = {}
+        for field in dataclasses.fields(self):
+            values = np.take_along_axis(getattr(self, field.name), order, axis=1)
+            if field.name in ("reach", "limit"):
+                values = np.where(kept, values, -np.inf)
+            fields[field.name] = values
+        return CellSet(**fields)
 
-    def log_values(self, gamma: np.ndarray) -> np.ndarray:
-        """Return ``log v`` of every cell at every SNR floor in ``gamma``, shape ``(len(gamma), size)``.
+    def _rows(self):
+        """Yield row slices of about _BLOCK_CELLS cells each."""
+        step = max(1, _BLOCK_CELLS // self.snapshots.shape[1])
+        for begin in range(0, self.n_devices, step):
+            yield slice(begin, begin + step)
 
-        Cells that cannot meet the floor get ``-inf``, like cells with zero upload power.
-        """
-        gamma = np.asarray(gamma, dtype=float).reshape(-1, 1)
-        power = gamma * self.slope
-        np.maximum(power, self.floor, out=power)
-        np.subtract(self.free, power, out=power)
-        np.minimum(power, self.cap, out=power)
-        power[gamma > self.limit] = 0.0
+    def _block_log_values(self, gamma: float, rows: slice, power: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Write ``log v`` of the cells in ``rows`` at floor ``gamma`` into ``power`` and return it."""
+        np.multiply(self.slope[rows], gamma, out=power)
+        np.maximum(power, self.floor[rows], out=power)
+        np.subtract(self.free[rows], power, out=power)
+        np.minimum(power, self.cap[rows], out=power)
+        np.greater(gamma, self.limit[rows], out=mask)
+        np.copyto(power, 0.0, where=mask)
         # At g == reach rounding can leave a power of -1e-17 W; it is zero.
         np.maximum(power, 0.0, out=power)
         with np.errstate(divide="ignore"):
-            np.divide(self.theta_w, power, out=power)
-        return np.subtract(self.log_samples, power, out=power)
+            np.divide(self.theta_w[rows], power, out=power)
+        return np.subtract(self.log_samples[rows], power, out=power)
 
-    def device_log_values(self, gamma: ArrayLike) -> np.ndarray:
-        """Return ``log V_n`` for every SNR floor in ``gamma`` and every device, shape ``(len(gamma), N)``."""
-        gamma = np.atleast_1d(np.asarray(gamma, dtype=float))
-        out = np.empty((gamma.size, self.starts.size))
-        if self.size > _BLOCK_CELLS:
-            for row, value in enumerate(gamma):
-                self._blocked_device_log_values(float(value), out[row])
-            return out
-        rows = max(1, _BATCH_CELLS // max(self.size, 1))
-        for begin in range(0, gamma.size, rows):
-            chunk = gamma[begin : begin + rows]
-            out[begin : begin + rows] = np.maximum.reduceat(self.log_values(chunk), self.starts, axis=1)
+    def log_values(self, gamma: float) -> np.ndarray:
+        """Return ``log v`` of every cell at floor ``gamma``, shape ``(N, K)``; ``-inf`` where ``v = 0`` or infeasible."""
+        out = np.empty(self.snapshots.shape)
+        mask = np.empty(self.snapshots.shape, dtype=bool)
+        for rows in self._rows():
+            self._block_log_values(float(gamma), rows, out[rows], mask[rows])
         return out
 
-    @functools.cached_property
-    def _blocks(self) -> list[tuple[int, int, int, int]]:
-        """Split the devices into blocks of about _BLOCK_CELLS cells: (first device, end device, first cell, end cell)."""
-        n_devices = self.starts.size
-        device_edges = np.unique(np.searchsorted(self.starts, np.arange(0, self.size, _BLOCK_CELLS), side="right") - 1)
-        device_edges = np.append(device_edges, n_devices)
-        cell_edges = np.append(self.starts, self.size)[device_edges]
-        return [(int(device_edges[i]), int(device_edges[i + 1]), int(cell_edges[i]), int(cell_edges[i + 1]))
-                for i in range(device_edges.size - 1)]
+    def device_log_values(self, gamma: ArrayLike) -> np.ndarray:
+        """Return ``log V_n`` for every floor in ``gamma`` and every device, shape ``(len(gamma), N)``."""
+        gamma = np.atleast_1d(np.asarray(gamma, dtype=float))
+        out = np.empty((gamma.size, self.n_devices))
+        first = next(self._rows())
+        width = first.stop - first.start
+        power = np.empty((width, self.snapshots.shape[1]))
+        mask = np.empty(power.shape, dtype=bool)
+        for row, value in enumerate(gamma):
+            for rows in self._rows():
+                count = len(range(*rows.indices(self.n_devices)))
+                block = self._block_log_values(float(value), rows, power[:count], mask[:count])
+                block.max(axis=1, out=out[row, rows])
+        return out
 
-    def _blocked_device_log_values(self, gamma: float, out: np.ndarray) -> None:
-        """Fill ``out`` with ``log V_n`` at one floor, one cache-sized block of cells at a time."""
-        width = max(end - begin for _, _, begin, end in self._blocks)
-        buffer = np.empty(width)
-        infeasible = np.empty(width, dtype=bool)
-        for first_device, end_device, begin, end in self._blocks:
-            power = buffer[: end - begin]
-            mask = infeasible[: end - begin]
-            np.multiply(self.slope[begin:end], gamma, out=power)
-            np.maximum(power, self.floor[begin:end], out=power)
-            np.subtract(self.free[begin:end], power, out=power)
-            np.minimum(power, self.cap[begin:end], out=power)
-            np.greater(gamma, self.limit[begin:end], out=mask)
-            np.copyto(power, 0.0, where=mask)
-            np.maximum(power, 0.0, out=power)
-            with np.errstate(divide="ignore"):
-                np.divide(self.theta_w[begin:end], power, out=power)
-            np.subtract(self.log_samples[begin:end], power, out=power)
-            out[first_device:end_device] = np.maximum.reduceat(power, self.starts[first_device:end_device] - begin)
+    def profile(self, gamma: float) -> PointProfile:
+        """Summarise every device at floor ``gamma``: best value and cell, runner-up, and slope."""
+        values = self.log_values(gamma)
+        best = values.argmax(axis=1)[:, None]
+        best_value = np.take_along_axis(values, best, axis=1)[:, 0]
+        np.put_along_axis(values, best, -np.inf, axis=1)
+        runner_up = values.max(axis=1)
+
+        # d log v / d gamma = -theta * slope / p_c^2 where p_c falls linearly in gamma, else 0.
+        take = lambda field: np.take_along_axis(field, best, axis=1)[:, 0]  # noqa: E731
+        slope, free, floor, cap = take(self.slope), take(self.free), take(self.floor), take(self.cap)
+        raw = free - gamma * slope
+        linear = (gamma * slope > floor) & (raw < cap) & np.isfinite(best_value)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_slope = np.where(linear, -take(self.theta_w) * slope / np.where(linear, raw, 1.0) ** 2, 0.0)
+        return PointProfile(float(gamma), best_value, take(self.snapshots), runner_up, log_slope, take(self.limit))
 
 
 class InnerProblem:
@@ -211,27 +232,18 @@ class InnerProblem:
         max_sensing_w = np.minimum(s.sensing_power_max_w[:, None], residual_j / s.sensing_duration_s)
         # A budget that covers p_th within ENERGY_SLACK reaches at least the SNR of p_th.
         max_sensing_w = np.maximum(max_sensing_w, s.sensing_power_min_w[:, None])
-        cells_per_device = usable.sum(axis=1)
-        device = np.repeat(np.arange(s.n_devices), cells_per_device)
-
-        def pick(table: np.ndarray) -> np.ndarray:
-            # Boolean indexing keeps row-major order: by device, then by L.
-            return np.broadcast_to(table, usable.shape)[usable]
-
-        reach = pick(max_sensing_w * snr_per_watt)
-        safe_slot = pick(slot)
+        reach = np.where(usable, max_sensing_w * snr_per_watt, -np.inf)
+        safe_slot = np.where(usable, slot, 1.0)
         self.cells = CellSet(
-            device=device,
-            snapshots=pick(snapshots[None, :]),
-            starts=np.concatenate(([0], np.cumsum(cells_per_device)[:-1])),
-            log_samples=np.log(pick(count)),
-            theta_w=pick(theta),
+            snapshots=np.broadcast_to(snapshots, usable.shape).copy(),
+            log_samples=np.log(np.maximum(count, 1)),
+            theta_w=np.where(usable, theta, 1.0),
             reach=reach,
             limit=reach * (1.0 + REACH_SLACK),
-            slope=s.sensing_duration_s / (pick(snr_per_watt) * safe_slot),
-            free=pick(residual_j) / safe_slot,
-            floor=pick(sensing_floor_j) / safe_slot,
-            cap=s.comm_power_max_w[device],
+            slope=s.sensing_duration_s / (snr_per_watt * safe_slot),
+            free=np.where(usable, residual_j, 0.0) / safe_slot,
+            floor=np.broadcast_to(sensing_floor_j, usable.shape) / safe_slot,
+            cap=np.broadcast_to(s.comm_power_max_w[:, None], usable.shape).copy(),
         )
         self.gain_factor = gain
         self.samples_table = count
@@ -293,7 +305,7 @@ class InnerProblem:
     @property
     def device_reach(self) -> np.ndarray:
         """Largest SNR floor each device can meet within its budget, shape ``(N,)``."""
-        return np.maximum.reduceat(self.cells.reach, self.cells.starts)
+        return self.cells.reach.max(axis=1)
 
     def device_values(self, gamma_min: ArrayLike) -> np.ndarray:
         """Evaluate ``V_n(gamma_min)``, each device's largest expected number of delivered samples.
@@ -335,11 +347,11 @@ class InnerProblem:
 
     # -- the allocation at one floor ----------------------------------------------------------
 
-    def best_cells(self, gamma_min: float) -> np.ndarray:
-        """Return the index into :attr:`cells` of each device's best cell at ``gamma_min``.
+    def best_snapshots(self, gamma_min: float) -> np.ndarray:
+        """Return each device's best snapshot count at ``gamma_min``, shape ``(N,)``.
 
-        Among equal values the smallest ``L`` wins; a device whose every feasible cell has value 0
-        gets its smallest feasible ``L``.
+        Among equal values the smallest ``L`` wins, and a device whose every feasible cell has
+        value 0 gets its smallest feasible ``L``.
 
         Raises
         ------
@@ -350,13 +362,12 @@ class InnerProblem:
         if not (np.isfinite(gamma_min) and 0 <= gamma_min <= hi):
             raise ValueError(f"gamma_min must be in [0, {hi!r}] for this scenario, got {gamma_min!r}")
         cells = self.cells
-        log_v = cells.log_values(np.array([gamma_min]))[0]
-        best = np.maximum.reduceat(log_v, cells.starts)
-        feasible = cells.limit >= gamma_min
-        is_best = feasible & (log_v == best[cells.device])
-        candidates = np.flatnonzero(is_best)
-        _, first = np.unique(cells.device[candidates], return_index=True)
-        return candidates[first]
+        log_v = cells.log_values(gamma_min)
+        # Feasible cells of value 0 rank above infeasible ones, so that argmax picks a feasible cell.
+        score = np.where(np.isfinite(log_v), log_v, -np.finfo(float).max)
+        score[cells.limit < gamma_min] = -np.inf
+        choice = score.argmax(axis=1)[:, None]
+        return np.take_along_axis(cells.snapshots, choice, axis=1)[:, 0]
 
 
 def device_values(scenario: Scenario, gamma_min: ArrayLike) -> np.ndarray:
@@ -384,12 +395,11 @@ def objective(scenario: Scenario, gamma_min: ArrayLike) -> np.ndarray | float:
     return InnerProblem(scenario).objective(gamma_min)
 
 
-def cell_allocation(problem: InnerProblem, cell_index: np.ndarray, gamma_min: float) -> dict[str, np.ndarray]:
-    """Return the closed-form powers of the chosen cells at ``gamma_min``, one entry per device."""
+def cell_allocation(problem: InnerProblem, snapshots: np.ndarray, gamma_min: float) -> dict[str, np.ndarray]:
+    """Return the closed-form powers at ``gamma_min`` when device ``n`` integrates ``snapshots[n]`` snapshots."""
     s = problem.scenario
-    cells = problem.cells
-    device = cells.device[cell_index]
-    snapshots = cells.snapshots[cell_index]
+    device = np.arange(s.n_devices)
+    snapshots = np.asarray(snapshots, dtype=np.int64)
     gain = problem.gain_factor[device]
     count = problem.samples_table[device, snapshots - 1]
     slot = problem.upload_slot_table[device, snapshots - 1]

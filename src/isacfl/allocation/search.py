@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import ConvergenceWarning
-from .inner import InnerProblem
+from .inner import InnerProblem, PointProfile
 
 __all__ = ["SearchResult", "golden_section_search", "certified_search", "INVERSE_GOLDEN_RATIO"]
 
@@ -166,7 +166,7 @@ def certified_search(
     *,
     rtol: float = 1e-6,
     max_evaluations: int = 100_000,
-    initial_points: int = 33,
+    initial_points: int = 17,
 ) -> SearchResult:
     """Find the global maximum of ``J(gamma_min)`` with a certified upper bound.
 
@@ -200,14 +200,20 @@ def certified_search(
 
     Notes
     -----
-    Branch and bound over intervals of ``gamma_min``. Every ``V_n`` is non-increasing, so on
-    ``[a, b]`` the bound ``J(g) <= b * S(a)`` holds, with ``S = sum_n V_n``. Below ``gamma_lo`` the
-    objective grows linearly, and above ``gamma_hi`` it is infeasible, so the maximum over
+    Branch and bound over intervals of ``gamma_min``. Below ``gamma_lo`` the objective grows
+    linearly, and above ``gamma_hi`` it is infeasible, so the maximum over
     ``[gamma_lo, gamma_hi]`` is the global one. The search repeatedly halves the intervals whose
     bound exceeds the best value found by more than the tolerance, and discards intervals whose
-    bound is at most that value. As the surviving intervals close in, cells that cannot be any
-    device's best choice anywhere in them are dropped, so that later evaluations are cheaper:
-    cell ``(n, L)`` is dropped when ``v_nL(a) < V_n(b)`` on the hull ``[a, b]`` of the survivors.
+    bound is at most that value. Each interval's bound is the smaller of two:
+
+    * the first-order bound ``J(g) <= b * S(a)`` on ``[a, b]``, with ``S = sum_n V_n``, which holds
+      because every ``V_n`` is non-increasing;
+    * a second-order bound (:func:`_interval_bound`) that uses the log-concavity of each
+      cell's value in the floor, which makes intervals near the optimum far cheaper to certify.
+
+    As the surviving intervals close in, cells that cannot be any device's best choice anywhere
+    in them are dropped, so that later evaluations are cheaper: cell ``(n, L)`` is dropped when
+    ``v_nL(a) < V_n(b)`` on the hull ``[a, b]`` of the survivors.
 
     Examples
     --------
@@ -227,28 +233,32 @@ def certified_search(
     lower, upper = problem.search_bounds()
     cells = problem.cells
     ncell = 0
+    profiles: dict[float, PointProfile] = {}
 
-    def sums(points: np.ndarray) -> np.ndarray:
+    def evaluate(point: float) -> PointProfile:
         nonlocal ncell
-        ncell += points.size * cells.size
-        with np.errstate(over="ignore"):
-            return np.exp(cells.device_log_values(points)).sum(axis=1)
+        ncell += cells.size
+        profiles[point] = cells.profile(point)
+        return profiles[point]
 
     if upper - lower <= rtol * max(upper, np.finfo(float).tiny):
-        value = float(upper * sums(np.array([upper]))[0])
+        value = upper * evaluate(upper).total
         return SearchResult(upper, value, 1, 0, 0, "The feasible range of gamma_min is a single point.",
                             ncell=ncell, upper_bound=value, relative_gap=0.0)
 
     grid = np.linspace(lower, upper, initial_points)
-    totals = sums(grid)
-    values = grid * totals
+    for point in grid:
+        evaluate(float(point))
     nfev = grid.size
-    best = int(np.argmax(values))
-    best_x, best_value = float(grid[best]), float(values[best])
+    best_x = max(profiles, key=lambda g: g * profiles[g].total)
+    best_value = best_x * profiles[best_x].total
 
-    # Heap of (-bound, a, b, S(a), S(b)); the bound of [a, b] is b * S(a).
-    heap = [(-b * sa, a, b, sa, sb) for a, b, sa, sb in zip(grid[:-1], grid[1:], totals[:-1], totals[1:])]
-    heapq.heapify(heap)
+    def push(heap: list, a: float, b: float) -> None:
+        heapq.heappush(heap, (-_interval_bound(profiles[a], profiles[b]), a, b))
+
+    heap: list = []
+    for a, b in zip(grid[:-1], grid[1:]):
+        push(heap, float(a), float(b))
     hull_width = upper - lower
     nit = 0
     status, message = 0, "The relative gap is within rtol."
@@ -265,41 +275,114 @@ def certified_search(
             break
         nit += 1
         threshold = best_value / (1.0 - rtol)
-        batch_size = max(1, min(len(heap), max_evaluations - nfev, max(8, 2**16 // max(cells.size, 1))))
+        batch_size = max(1, min(max_evaluations - nfev, max(4, 2**16 // max(cells.size, 1))))
         split = []
         while heap and len(split) < batch_size and -heap[0][0] > threshold:
             split.append(heapq.heappop(heap))
-        midpoints = np.array([0.5 * (item[1] + item[2]) for item in split])
-        mid_totals = sums(midpoints)
-        nfev += midpoints.size
-        for (_, a, b, sa, sb), m, sm in zip(split, midpoints, mid_totals):
-            if not a < m < b:
-                # The interval is too short to split in floating point: its bound is attained.
-                best_value = max(best_value, b * sb)
-                continue
-            if m * sm > best_value:
-                best_x, best_value = float(m), float(m * sm)
-            heapq.heappush(heap, (-m * sa, a, m, sa, sm))
-            heapq.heappush(heap, (-b * sm, m, b, sm, sb))
+        for _, a, b in split:
+            middle = _split_point(profiles[a], b)
+            if not a < middle < b:
+                continue  # too short to split in floating point; J(a) and J(b) are already known
+            total = evaluate(middle).total
+            nfev += 1
+            if middle * total > best_value:
+                best_x, best_value = middle, middle * total
+            push(heap, a, middle)
+            push(heap, middle, b)
 
-        hull_a = min(item[1] for item in heap) if heap else best_x
-        hull_b = max(item[2] for item in heap) if heap else best_x
-        if heap and hull_b - hull_a < 0.5 * hull_width and cells.size > problem.scenario.n_devices:
-            cells = _prune_cells(cells, hull_a, hull_b)
-            hull_width = hull_b - hull_a
+        alive = {point for item in heap for point in item[1:]} | {best_x}
+        for point in set(profiles) - alive:
+            del profiles[point]
+        if heap:
+            hull_a = min(item[1] for item in heap)
+            hull_b = max(item[2] for item in heap)
+            if hull_b - hull_a < 0.5 * hull_width and cells.snapshots.shape[1] > 1:
+                cells = _prune_cells(cells, hull_a, hull_b, profiles[hull_b])
+                hull_width = hull_b - hull_a
 
     gap = (bound - best_value) / bound if bound > 0 else 0.0
     if status:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
     logger.debug("certified search: x=%s value=%s bound=%s after %s evaluations", best_x, best_value, bound, nfev)
-    return SearchResult(best_x, best_value, nfev, nit, status, message, ncell=ncell,
+    return SearchResult(float(best_x), float(best_value), nfev, nit, status, message, ncell=ncell,
                         upper_bound=float(bound), relative_gap=float(gap))
 
 
-def _prune_cells(cells, lower: float, upper: float):
+def _split_point(left: PointProfile, b: float) -> float:
+    """Return where to split ``[a, b]``: the feasibility limit of a best cell at ``a`` nearest the middle.
+
+    ``J`` can drop only where some device's best cell stops being feasible, so its maximum is often
+    at such a limit. Splitting there makes the limit an interval end, where
+    :func:`_interval_bound` accounts for the drop, instead of leaving it inside an interval.
+    """
+    a = left.gamma
+    middle = 0.5 * (a + b)
+    inside = left.best_limit[(left.best_limit > a) & (left.best_limit < b)]
+    if inside.size == 0:
+        return middle
+    nearest = float(inside[np.argmin(np.abs(inside - middle))])
+    # A limit within a sliver of an end would leave a useless interval; bisect instead.
+    return nearest if min(nearest - a, b - nearest) > 1e-3 * (b - a) else middle
+
+
+def _interval_bound(left: PointProfile, right: PointProfile) -> float:
+    """Bound ``J`` on ``[a, b]`` from the profiles at its two ends.
+
+    A device is *settled* on ``[a, b]`` when the same cell ``c`` is best at both ends with a
+    positive value, its feasibility limit lies beyond ``a``, and no other cell's value at ``a``
+    exceeds ``v_c(b)``; then ``V_n = v_c`` on the whole interval, because every cell value is
+    non-increasing. ``log v_c`` is concave in the floor (the upload power is a concave, positive
+    function of it, and ``-theta / p`` is concave in a concave positive ``p``), so
+    ``v_c(g) <= v_c(e) exp(s_c (g - e))`` at either end ``e``, with ``s_c`` the derivative there.
+
+    Any other device is worth at most ``V_n(a)`` until the limit of its best cell at ``a`` and at
+    most its runner-up value at ``a`` after it. The limits of these devices cut ``(a, b]`` into
+    pieces, each with a constant sum ``C`` of their values. With ``U`` the sum of the exponential
+    bounds, ``H(g) = g (U(g) + C)`` bounds ``J`` on a piece, and Taylor's theorem with
+    ``H'' <= 2 U'(b) + b U''(a)`` (``U'`` rises and ``U''`` falls) bounds ``H``; the first-order
+    bound ``g (sum of settled V_n(a) + C)`` applies as well, and the smaller of the two is used.
+    """
+    a, b = left.gamma, right.gamma
+    settled = (left.best_snapshots == right.best_snapshots) & np.isfinite(right.best_log_value) & (
+        left.runner_up_log_value <= right.best_log_value) & (left.best_limit > a)
+
+    # Pieces of (a, b]: the unsettled devices' limits inside [a, b) sorted, each lowering C.
+    before = np.exp(left.best_log_value[~settled])
+    after = np.exp(left.runner_up_log_value[~settled])
+    limits = left.best_limit[~settled]
+    inside = limits < b
+    order = np.argsort(limits[inside])
+    cuts = limits[inside][order]
+    drops = (before - after)[inside][order]
+    starts = np.concatenate(([a], np.maximum(cuts, a)))
+    ends = np.concatenate((np.maximum(cuts, a), [b]))
+    rest = before.sum() - np.concatenate(([0.0], np.cumsum(drops)))
+    # The first piece is [a, cut_1]; a cut at a itself leaves the single point a, handled below.
+
+    weight_a = np.exp(left.best_log_value[settled])
+    first_order = ends * (weight_a.sum() + rest)
+    bounds = first_order
+    with np.errstate(over="ignore", invalid="ignore"):
+        for end in (left, right):
+            weight = np.exp(end.best_log_value[settled])
+            slope = end.best_log_slope[settled]
+            e = end.gamma
+            u_slope_b = float(np.sum(weight * slope * np.exp(slope * (b - e))))
+            u_curve_a = float(np.sum(weight * slope**2 * np.exp(slope * (a - e))))
+            curvature = max(0.0, 2.0 * u_slope_b + b * u_curve_a)
+            value = e * (weight.sum() + rest)
+            derivative = weight.sum() + rest + e * float(np.sum(weight * slope))
+            at_start = value + derivative * (starts - e) + 0.5 * curvature * (starts - e) ** 2
+            at_end = value + derivative * (ends - e) + 0.5 * curvature * (ends - e) ** 2
+            second_order = np.maximum(at_start, at_end)
+            bounds = np.minimum(bounds, np.where(np.isfinite(second_order), second_order, np.inf))
+    # Pieces of zero length carry no point beyond a.
+    bounds = np.where(ends > starts, bounds, -np.inf)
+    return float(max(a * left.total, np.max(bounds)))
+
+
+def _prune_cells(cells, lower: float, upper: float, upper_profile: PointProfile):
     """Keep the cells that can be their device's best choice somewhere in ``[lower, upper]``."""
-    log_lower = cells.log_values(np.array([lower]))[0]
-    log_upper = cells.log_values(np.array([upper]))[0]
-    device_upper = np.maximum.reduceat(log_upper, cells.starts)
-    keep = (log_lower >= device_upper[cells.device]) & (cells.limit >= lower)
+    log_lower = cells.log_values(lower)
+    keep = (log_lower >= upper_profile.best_log_value[:, None]) & (cells.limit >= lower)
     return cells.subset(keep)
