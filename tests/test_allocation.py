@@ -173,21 +173,25 @@ def test_device_values_non_increasing():
 # -- the searches ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("bound", ["first_order", "second_order"])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_certified_never_worse_than_grid(seed):
+def test_certified_never_worse_than_grid(seed, bound):
     scenario = Scenario.random(5, seed=seed, target_distance_range_m=(20.0, 60.0))
     problem = InnerProblem(scenario)
     lower, upper = problem.search_bounds()
     grid = np.linspace(lower, upper, 20001)
     grid_best = float(np.max(problem.objective(grid)))
-    result = certified_search(problem)
+    result = certified_search(problem, bound=bound)
     assert result.status == 0
     assert result.relative_gap <= 1e-6
     assert result.upper_bound >= grid_best
     assert result.fun >= grid_best * (1 - result.relative_gap)
     assert problem.objective(result.x) == pytest.approx(result.fun, rel=1e-12)
-    tight = certified_search(problem, rtol=1e-12)
-    assert tight.fun >= grid_best * (1 - 1e-12)
+    # The first-order bound converges slowly, so its tight run stops at 1e-8.
+    tight_rtol = 1e-10 if bound == "second_order" else 1e-8
+    tight = certified_search(problem, rtol=tight_rtol, bound=bound)
+    assert tight.status == 0
+    assert tight.fun >= grid_best * (1 - tight_rtol)
 
 
 def test_certified_beats_golden_on_multimodal_case():
@@ -279,10 +283,24 @@ def test_certified_evaluation_limit_warns():
     assert result.relative_gap > 1e-6
 
 
+def test_certified_bounds_agree_on_many_devices():
+    # 300 devices x 64 snapshot counts is above the automatic switch to the second-order bound.
+    problem = InnerProblem(Scenario.random(300, seed=4, max_snapshots=64))
+    second = certified_search(problem)
+    first = certified_search(problem, bound="first_order")
+    assert second.relative_gap <= 1e-6
+    assert second.fun >= first.fun * (1 - 1e-6)
+    assert first.fun >= second.fun * (1 - 1e-6)
+    assert second.upper_bound >= first.fun
+    assert first.upper_bound >= second.fun
+
+
 def test_certified_rejects_bad_rtol():
     problem = InnerProblem(Scenario(n_devices=1))
     with pytest.raises(ValueError, match=r"rtol must be in \(0, 1\)"):
         certified_search(problem, rtol=0.0)
+    with pytest.raises(ValueError, match=r"bound must be 'auto', 'first_order' or 'second_order'"):
+        certified_search(problem, bound="exact")
 
 
 # -- allocate: every strategy, feasibility and the certificate --------------------------------

@@ -60,6 +60,9 @@ class PointProfile:
     runner_up_log_value: np.ndarray  #: largest ``log v`` over the device's other cells
     best_log_slope: np.ndarray  #: derivative of the best cell's ``log v`` in the floor, ``<= 0``
     best_limit: np.ndarray  #: largest floor at which the best cell is still feasible
+    runner_up_log_slope: np.ndarray  #: derivative of the runner-up cell's ``log v``
+    runner_up_limit: np.ndarray  #: largest floor at which the runner-up cell is still feasible
+    third_log_value: np.ndarray  #: largest ``log v`` over the device's cells other than the two above
 
     @property
     def total(self) -> float:
@@ -141,6 +144,14 @@ class CellSet:
     def device_log_values(self, gamma: ArrayLike) -> np.ndarray:
         """Return ``log V_n`` for every floor in ``gamma`` and every device, shape ``(len(gamma), N)``."""
         gamma = np.atleast_1d(np.asarray(gamma, dtype=float))
+        if gamma.size * self.size <= _BLOCK_CELLS:
+            # Few cells: one broadcast pass over all floors at once beats a loop over floors.
+            floor_values = gamma[:, None, None]
+            power = np.minimum(self.cap, self.free - np.maximum(self.floor, floor_values * self.slope))
+            power[floor_values > self.limit] = 0.0
+            with np.errstate(divide="ignore"):
+                log_values = self.log_samples - self.theta_w / np.maximum(power, 0.0)
+            return log_values.max(axis=2)
         out = np.empty((gamma.size, self.n_devices))
         first = next(self._rows())
         width = first.stop - first.start
@@ -154,21 +165,40 @@ class CellSet:
         return out
 
     def profile(self, gamma: float) -> PointProfile:
-        """Summarise every device at floor ``gamma``: best value and cell, runner-up, and slope."""
+        """Summarise every device at floor ``gamma``: its two best cells (value, slope, limit) and the third value."""
         values = self.log_values(gamma)
         best = values.argmax(axis=1)[:, None]
         best_value = np.take_along_axis(values, best, axis=1)[:, 0]
         np.put_along_axis(values, best, -np.inf, axis=1)
-        runner_up = values.max(axis=1)
+        second = values.argmax(axis=1)[:, None]
+        second_value = np.take_along_axis(values, second, axis=1)[:, 0]
+        np.put_along_axis(values, second, -np.inf, axis=1)
+        third_value = values.max(axis=1)
+        return PointProfile(
+            float(gamma),
+            best_value,
+            np.take_along_axis(self.snapshots, best, axis=1)[:, 0],
+            second_value,
+            self._log_slope(gamma, best, best_value),
+            np.take_along_axis(self.limit, best, axis=1)[:, 0],
+            self._log_slope(gamma, second, second_value),
+            np.take_along_axis(self.limit, second, axis=1)[:, 0],
+            third_value,
+        )
 
-        # d log v / d gamma = -theta * slope / p_c^2 where p_c falls linearly in gamma, else 0.
-        take = lambda field: np.take_along_axis(field, best, axis=1)[:, 0]  # noqa: E731
+    def _log_slope(self, gamma: float, index: np.ndarray, log_value: np.ndarray) -> np.ndarray:
+        """Derivative in the floor of ``log v`` of one cell per device (``index`` has shape ``(N, 1)``).
+
+        ``d log v / d gamma = -theta * slope / p_c^2`` where the upload power falls linearly with the
+        floor, and 0 where it is capped or the sensing power sits at ``p_th``. At a kink this is the
+        left derivative, which is as valid a supergradient of the concave ``log v`` as the right one.
+        """
+        take = lambda field: np.take_along_axis(field, index, axis=1)[:, 0]  # noqa: E731
         slope, free, floor, cap = take(self.slope), take(self.free), take(self.floor), take(self.cap)
         raw = free - gamma * slope
-        linear = (gamma * slope > floor) & (raw < cap) & np.isfinite(best_value)
+        linear = (gamma * slope > floor) & (raw < cap) & np.isfinite(log_value)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_slope = np.where(linear, -take(self.theta_w) * slope / np.where(linear, raw, 1.0) ** 2, 0.0)
-        return PointProfile(float(gamma), best_value, take(self.snapshots), runner_up, log_slope, take(self.limit))
+            return np.where(linear, -take(self.theta_w) * slope / np.where(linear, raw, 1.0) ** 2, 0.0)
 
 
 class InnerProblem:

@@ -26,6 +26,9 @@ import numpy as np
 from .errors import ConvergenceWarning
 from .inner import InnerProblem, PointProfile
 
+#: Cell count up to which ``certified_search(bound="auto")`` uses the first-order bound.
+_SMALL_PROBLEM_CELLS = 1 << 14
+
 __all__ = ["SearchResult", "golden_section_search", "certified_search", "INVERSE_GOLDEN_RATIO"]
 
 logger = logging.getLogger(__name__)
@@ -167,6 +170,7 @@ def certified_search(
     rtol: float = 1e-6,
     max_evaluations: int = 100_000,
     initial_points: int = 17,
+    bound: str = "auto",
 ) -> SearchResult:
     """Find the global maximum of ``J(gamma_min)`` with a certified upper bound.
 
@@ -180,6 +184,10 @@ def certified_search(
         Largest number of SNR floors evaluated (at least ``initial_points``).
     initial_points : int, optional
         Points of the first uniform grid over ``[gamma_lo, gamma_hi]`` (at least 2).
+    bound : {"auto", "first_order", "second_order"}, optional
+        Interval bound of the branch and bound. ``first_order`` evaluates many floors per
+        vectorised call and suits small problems; ``second_order`` needs far fewer evaluations on
+        large ones. ``auto`` picks ``first_order`` up to 16,384 cells.
 
     Returns
     -------
@@ -229,7 +237,21 @@ def certified_search(
         raise ValueError(f"initial_points must be >= 2, got {initial_points!r}")
     if max_evaluations < initial_points:
         raise ValueError(f"max_evaluations must be >= initial_points={initial_points}, got {max_evaluations!r}")
+    if bound not in ("auto", "first_order", "second_order"):
+        raise ValueError(f"bound must be 'auto', 'first_order' or 'second_order', got {bound!r}")
+    if bound == "auto":
+        bound = "first_order" if problem.cells.size <= _SMALL_PROBLEM_CELLS else "second_order"
+    search = _first_order_search if bound == "first_order" else _second_order_search
+    result = search(problem, rtol, max_evaluations, initial_points)
+    if result.status:
+        warnings.warn(result.message, ConvergenceWarning, stacklevel=2)
+    logger.debug("certified search: x=%s value=%s bound=%s after %s evaluations",
+                 result.x, result.fun, result.upper_bound, result.nfev)
+    return result
 
+
+def _second_order_search(problem: InnerProblem, rtol: float, max_evaluations: int, initial_points: int) -> SearchResult:
+    """Branch and bound with one floor per evaluation and :func:`_interval_bound`."""
     lower, upper = problem.search_bounds()
     cells = problem.cells
     ncell = 0
@@ -301,10 +323,79 @@ def certified_search(
                 hull_width = hull_b - hull_a
 
     gap = (bound - best_value) / bound if bound > 0 else 0.0
-    if status:
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
-    logger.debug("certified search: x=%s value=%s bound=%s after %s evaluations", best_x, best_value, bound, nfev)
     return SearchResult(float(best_x), float(best_value), nfev, nit, status, message, ncell=ncell,
+                        upper_bound=float(bound), relative_gap=float(gap))
+
+
+def _first_order_search(problem: InnerProblem, rtol: float, max_evaluations: int, initial_points: int) -> SearchResult:
+    """Branch and bound with the bound ``b * S(a)``, many floors per vectorised evaluation."""
+    lower, upper = problem.search_bounds()
+    cells = problem.cells
+    ncell = 0
+
+    def sums(points: np.ndarray) -> np.ndarray:
+        nonlocal ncell
+        ncell += points.size * cells.size
+        with np.errstate(over="ignore"):
+            return np.exp(cells.device_log_values(points)).sum(axis=1)
+
+    if upper - lower <= rtol * max(upper, np.finfo(float).tiny):
+        value = float(upper * sums(np.array([upper]))[0])
+        return SearchResult(upper, value, 1, 0, 0, "The feasible range of gamma_min is a single point.",
+                            ncell=ncell, upper_bound=value, relative_gap=0.0)
+
+    grid = np.linspace(lower, upper, initial_points)
+    totals = sums(grid)
+    values = grid * totals
+    nfev = grid.size
+    best = int(np.argmax(values))
+    best_x, best_value = float(grid[best]), float(values[best])
+
+    # Heap of (-bound, a, b, S(a), S(b)); the bound of [a, b] is b * S(a).
+    heap = [(-b * sa, a, b, sa, sb) for a, b, sa, sb in zip(grid[:-1], grid[1:], totals[:-1], totals[1:])]
+    heapq.heapify(heap)
+    hull_width = upper - lower
+    nit = 0
+    status, message = 0, "The relative gap is within rtol."
+    while True:
+        # Drop intervals that cannot beat the best value; stop when the largest bound is close.
+        heap = [item for item in heap if -item[0] > best_value]
+        heapq.heapify(heap)
+        bound = max(best_value, -heap[0][0]) if heap else best_value
+        if bound - best_value <= rtol * bound:
+            break
+        if nfev >= max_evaluations:
+            status = 1
+            message = f"Maximum number of evaluations ({max_evaluations}) reached before the gap met rtol={rtol:g}."
+            break
+        nit += 1
+        threshold = best_value / (1.0 - rtol)
+        batch_size = max(1, min(len(heap), max_evaluations - nfev, max(8, 2**16 // max(cells.size, 1))))
+        split = []
+        while heap and len(split) < batch_size and -heap[0][0] > threshold:
+            split.append(heapq.heappop(heap))
+        midpoints = np.array([0.5 * (item[1] + item[2]) for item in split])
+        mid_totals = sums(midpoints)
+        nfev += midpoints.size
+        for (_, a, b, sa, sb), m, sm in zip(split, midpoints, mid_totals):
+            if not a < m < b:
+                continue  # too short to split in floating point; J(a) and J(b) are already known
+            if m * sm > best_value:
+                best_x, best_value = float(m), float(m * sm)
+            heapq.heappush(heap, (-m * sa, a, m, sa, sm))
+            heapq.heappush(heap, (-b * sm, m, b, sm, sb))
+
+        if heap:
+            hull_a = min(item[1] for item in heap)
+            hull_b = max(item[2] for item in heap)
+            if hull_b - hull_a < 0.5 * hull_width and cells.snapshots.shape[1] > 1:
+                upper_log = cells.device_log_values([hull_b])[0]
+                keep = (cells.log_values(hull_a) >= upper_log[:, None]) & (cells.limit >= hull_a)
+                cells = cells.subset(keep)
+                hull_width = hull_b - hull_a
+
+    gap = (bound - best_value) / bound if bound > 0 else 0.0
+    return SearchResult(best_x, best_value, nfev, nit, status, message, ncell=ncell,
                         upper_bound=float(bound), relative_gap=float(gap))
 
 
@@ -326,7 +417,16 @@ def _split_point(left: PointProfile, b: float) -> float:
 
 
 def _interval_bound(left: PointProfile, right: PointProfile) -> float:
-    """Bound ``J`` on ``[a, b]`` from the profiles at its two ends.
+    """Bound ``J`` on ``[a, b]``: the smaller of :func:`_settled_bound` and :func:`_chord_bound`.
+
+    Both are second order in ``b - a`` where few devices change their best cell; the first is
+    tighter on wide intervals and the second where devices switch cells inside the interval.
+    """
+    return min(_settled_bound(left, right), _chord_bound(left, right))
+
+
+def _settled_bound(left: PointProfile, right: PointProfile) -> float:
+    """Bound ``J`` on ``[a, b]`` from the profiles at its two ends, by devices whose best cell does not change.
 
     A device is *settled* on ``[a, b]`` when the same cell ``c`` is best at both ends with a
     positive value, its feasibility limit lies beyond ``a``, and no other cell's value at ``a``
@@ -379,6 +479,34 @@ def _interval_bound(left: PointProfile, right: PointProfile) -> float:
     # Pieces of zero length carry no point beyond a.
     bounds = np.where(ends > starts, bounds, -np.inf)
     return float(max(a * left.total, np.max(bounds)))
+
+
+def _chord_bound(left: PointProfile, right: PointProfile) -> float:
+    """Bound ``J`` on ``[a, b]`` from the profile at ``a``, to second order in ``b - a``.
+
+    ``J(a)`` is known. On ``(a, b]``, device ``n``'s value is at most
+    ``U_n(g) = max(t_1(g), t_2(g), v_3)``: ``t_i`` bounds its ``i``-th best cell at ``a`` by the
+    tangent ``v_i(a) exp(s_i (g - a))``, valid because ``log v`` of a cell is concave in the floor
+    (the upload power is a concave, positive function of it, and ``-theta / p`` is concave in a
+    concave positive ``p``), and ``v_3``, the third-best value at ``a``, bounds every other cell
+    because cell values never rise. A cell whose feasibility limit is ``a`` itself is worth 0 on
+    ``(a, b]``. ``U = sum_n U_n`` is convex, so it lies below its chord, and ``J(g) <= g U(g)`` is at
+    most the maximum of ``g`` times that chord, a concave quadratic.
+    """
+    a, b = left.gamma, right.gamma
+    width = b - a
+    first = np.where(left.best_limit > a, np.exp(left.best_log_value), 0.0)
+    second = np.where(left.runner_up_limit > a, np.exp(left.runner_up_log_value), 0.0)
+    third = np.exp(left.third_log_value)
+    at_a = float(np.maximum(np.maximum(first, second), third).sum())
+    with np.errstate(over="ignore", under="ignore"):
+        at_b = float(np.maximum(np.maximum(first * np.exp(left.best_log_slope * width),
+                                           second * np.exp(left.runner_up_log_slope * width)), third).sum())
+    slope = min(0.0, (at_b - at_a) / width)
+    # g (at_a + slope (g - a)) peaks at g = a / 2 - at_a / (2 slope) when slope < 0.
+    peak = b if slope == 0.0 else min(b, max(a, 0.5 * a - at_a / (2.0 * slope)))
+    bound = peak * (at_a + slope * (peak - a))
+    return float(max(a * left.total, bound))
 
 
 def _prune_cells(cells, lower: float, upper: float, upper_profile: PointProfile):
