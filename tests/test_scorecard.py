@@ -218,3 +218,27 @@ def test_golden_claim_reads_gaps(quick_allocations):
     row = golden_claim(quick_allocations)
 
     assert row.comparisons[0].interval.mean == pytest.approx(gaps.mean())
+
+
+def test_means_agree_without_significance():
+    # Proposed is ahead on average at both N, but MaxSensing's seeds at N = 30 scatter by 5 points
+    # around 0.899, so that comparison is inconclusive while its mean still favours Proposed.
+    result = _sweep((5, 30), {"proposed": [0.85, 0.90], "maxsensing": [0.70, 0.899],
+                              "maxcomm": [0.60, 0.65], "uniform": [0.80, 0.84]})
+    result.metrics["accuracy"][1, 1] += np.array([0.05, -0.05, 0.0])
+
+    _, best, _ = device_claims(result)
+
+    assert best.verdict is Verdict.INCONCLUSIVE
+    assert best.means_agree is True
+    assert best.as_row()["means agree"] == "yes"
+
+
+def test_ratio_claim_means_agree_follows_peak():
+    result = _sweep((0.1, 0.5, 0.9), {"iid": [0.80, 0.88, 0.84], "noniid": [0.60, 0.70, 0.75]},
+                    variants=("iid", "noniid"), success_prob_mean=[0.2, 0.7, 0.8])
+
+    iid_peak, noniid_peak, _ = ratio_claims(result)
+
+    assert iid_peak.means_agree is True
+    assert noniid_peak.means_agree is False

@@ -58,7 +58,8 @@ _NAMES = {"proposed": "Proposed", "maxsensing": "MaxSensing", "maxcomm": "MaxCom
 
 
 def _claim(figure: str, claim: str, parts: list[Comparison], scenario: str = "default") -> ClaimResult:
-    return ClaimResult(figure, claim, all_of(parts), tuple(parts), scenario=scenario)
+    agree = all(part.mean_agrees for part in parts)
+    return ClaimResult(figure, claim, all_of(parts), tuple(parts), scenario=scenario, means_agree=agree)
 
 
 # -- sweeps (Figs. 9-11) ----------------------------------------------------------------------------
@@ -75,9 +76,11 @@ def ratio_claims(result: SweepResult) -> list[ClaimResult]:
     labels = [f"rho={rho:g}" for rho in result.points]
     rows = []
     for split, name in (("iid", "IID"), ("noniid", "Non-IID")):
-        verdict, parts = interior_maximum(result.values("accuracy", split), labels)
+        curve = result.values("accuracy", split)
+        verdict, parts = interior_maximum(curve, labels)
+        peak = int(np.argmax(curve.mean(axis=0)))
         rows.append(ClaimResult(result.figure, f"{name} accuracy rises, then falls, as rho grows (inner optimum)",
-                                verdict, tuple(parts)))
+                                verdict, tuple(parts), means_agree=0 < peak < curve.shape[1] - 1))
     success = result.values("success_prob_mean", "iid")
     rows.append(_claim(result.figure, "Upload success probability rises with rho",
                        [greater(success[:, -1], success[:, 0], f"p({labels[-1]}) - p({labels[0]})")]))
@@ -357,7 +360,7 @@ def fading_claim(snr_db_levels: tuple[float, ...] = (10.0, 0.0, -10.0, -20.0), *
 
 
 def claims_table(claims: list[ClaimResult]):
-    """Return the claims as a pandas DataFrame with columns figure, claim, scenario, verdict, evidence, note."""
+    """Return the claims as a pandas DataFrame: figure, claim, scenario, verdict, means agree, evidence, note."""
     import pandas as pd
 
     return pd.DataFrame([c.as_row() for c in claims])

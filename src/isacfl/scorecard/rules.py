@@ -73,6 +73,8 @@ class Comparison:
     description: str
     interval: Interval
     verdict: Verdict
+    #: Whether the mean alone points in the direction the claim states, whatever the interval width.
+    mean_agrees: bool = False
 
     def __str__(self) -> str:
         return f"{self.description}: {self.interval} -> {self.verdict}"
@@ -113,7 +115,7 @@ def greater(first: ArrayLike, second: ArrayLike, description: str = "a - b", *,
         verdict = Verdict.DOES_NOT_HOLD
     else:
         verdict = Verdict.INCONCLUSIVE
-    return Comparison(description, interval, verdict)
+    return Comparison(description, interval, verdict, mean_agrees=bool(interval.mean > 0))
 
 
 def close(first: ArrayLike, second: ArrayLike, margin: float, description: str = "a - b", *,
@@ -156,7 +158,8 @@ def close(first: ArrayLike, second: ArrayLike, margin: float, description: str =
         verdict = Verdict.DOES_NOT_HOLD
     else:
         verdict = Verdict.INCONCLUSIVE
-    return Comparison(f"{description} (margin {margin:g})", interval, verdict)
+    return Comparison(f"{description} (margin {margin:g})", interval, verdict,
+                      mean_agrees=bool(abs(interval.mean) <= margin))
 
 
 def all_of(verdicts: Iterable[Verdict | Comparison]) -> Verdict:
@@ -261,9 +264,12 @@ class ClaimResult:
     note: str = ""
     #: The scenario the claim was checked in: "default", or the change made to it.
     scenario: str = "default"
+    #: Whether the means alone point in the direction the claim states; None when not evaluated.
+    means_agree: bool | None = None
 
     def as_row(self) -> dict[str, str]:
         """Return the row as strings keyed by column name, for a table."""
         evidence = "; ".join(str(c) for c in self.comparisons)
+        agree = {True: "yes", False: "no", None: ""}[self.means_agree]
         return {"figure": self.figure, "claim": self.claim, "scenario": self.scenario,
-                "verdict": str(self.verdict), "evidence": evidence, "note": self.note}
+                "verdict": str(self.verdict), "means agree": agree, "evidence": evidence, "note": self.note}
