@@ -13,13 +13,16 @@ from .stats import SweepResult
 
 __all__ = ["add_sweep_command", "format_summary"]
 
-# Metrics shown in the summary table, with their heading and scale.
-_SUMMARY_METRICS = (("accuracy", "accuracy (%)", 100.0), ("success_prob_mean", "mean p (%)", 100.0),
-                    ("sensing_snr_db_mean", "mean SNR (dB)", 1.0))
+# Metrics shown in the summary table: key, heading, scale, and whether the metric is a fraction whose
+# interval is clipped to [0, 1] as in the plots.
+_SUMMARY_METRICS = (("accuracy", "accuracy (%)", 100.0, True), ("success_prob_mean", "mean p (%)", 100.0, True),
+                    ("sensing_snr_db_mean", "mean SNR (dB)", 1.0, False))
 
 
 def format_summary(result: SweepResult) -> str:
     """Return a plain-text table: one row per variant and point, mean and 95 % interval over seeds.
+
+    Intervals of fractions (accuracy, success probability) are clipped to 0-100 %.
 
     Examples
     --------
@@ -31,16 +34,18 @@ def format_summary(result: SweepResult) -> str:
     variant  rho (1)  accuracy (%)        mean p (%)          mean SNR (dB)
     iid      0.5      90.00 [90.00, 90.00]  50.00 [50.00, 50.00]  -3.00 [-3.00, -3.00]
     """
-    metrics = [(key, heading, scale) for key, heading, scale in _SUMMARY_METRICS if key in result.metrics]
-    header = ["variant", result.info.get("axis_name", result.axis_label)] + [heading for _, heading, _ in metrics]
+    metrics = [row for row in _SUMMARY_METRICS if row[0] in result.metrics]
+    header = ["variant", result.info.get("axis_name", result.axis_label)] + [row[1] for row in metrics]
     rows = []
     for variant in result.variants:
-        intervals = [(result.interval(key, variant), scale) for key, _, scale in metrics]
+        intervals = [(result.interval(key, variant), scale, fraction) for key, _, scale, fraction in metrics]
         for k, point in enumerate(result.points):
             cells = [variant, f"{point:g}"]
-            for interval, scale in intervals:
-                cells.append(f"{scale * interval.mean[k]:.2f} [{scale * interval.low[k]:.2f}, "
-                             f"{scale * interval.high[k]:.2f}]")
+            for interval, scale, fraction in intervals:
+                low, high = interval.low[k], interval.high[k]
+                if fraction:
+                    low, high = max(low, 0.0), min(high, 1.0)
+                cells.append(f"{scale * interval.mean[k]:.2f} [{scale * low:.2f}, {scale * high:.2f}]")
             rows.append(cells)
     widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
@@ -73,7 +78,7 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sweep",
         help="run one of the learning sweeps (paper Figs. 9-11) and print a summary table",
-        description=f"Run the FL runs of one sweep, reading cached runs, and print the mean and 95 %% "
+        description=f"Run the FL runs of one sweep, reading cached runs, and print the mean and 95 % "
                     f"interval over seeds of every point. Sweeps: {names}.",
     )
     parser.add_argument("figure", help="sweep to run: ratio, devices, straggler, or 9, 10, 11")
