@@ -41,18 +41,24 @@ class Profile:
     allocator_scenarios: int
     #: SGD steps of each centralised training run in the convergence-analysis chapters.
     centralised_steps: int = 1500
+    #: Frames of the synthetic radar data set (all splits) in the radar chapter.
+    radar_frames: int = 400
+    #: Communication rounds of each radar FL run.
+    radar_rounds: int = 40
+    #: Seeds per strategy in the radar chapter.
+    radar_seeds: int = 2
 
 
 PROFILES = {
     "quick": Profile("quick", num_rounds=5, num_seeds=2, eval_every=1, train_images=2000,
                      test_images=500, sweep_points=3, allocator_scenarios=20,
-                     centralised_steps=200),
+                     centralised_steps=200, radar_frames=48, radar_rounds=2, radar_seeds=1),
     "book": Profile("book", num_rounds=30, num_seeds=3, eval_every=2, train_images=None,
                     test_images=2000, sweep_points=5, allocator_scenarios=200,
-                    centralised_steps=1500),
+                    centralised_steps=1500, radar_frames=400, radar_rounds=40, radar_seeds=2),
     "paper": Profile("paper", num_rounds=100, num_seeds=10, eval_every=5, train_images=None,
                      test_images=None, sweep_points=7, allocator_scenarios=1000,
-                     centralised_steps=4000),
+                     centralised_steps=4000, radar_frames=1200, radar_rounds=100, radar_seeds=5),
 }
 
 
