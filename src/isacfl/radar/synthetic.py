@@ -238,7 +238,7 @@ class SyntheticConfig:
     #: Static point scatterers of the scene.
     n_clutter_scatterers: int = 6
     #: Total static clutter power over the mean vehicle echo at 10 m, in dB.
-    clutter_to_vehicle_db: float = 20.0
+    clutter_to_vehicle_db: float = 10.0
     #: Mean vehicle echo at 10 m over the receiver noise, per raw sample, in dB.
     reference_snr_db: float = 10.0
     #: Shares of the frames in the train, validation and test splits.

