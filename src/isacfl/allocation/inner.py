@@ -74,7 +74,7 @@ class PointProfile:
 class CellSet:
     """Precomputed constants of the device-snapshot cells, one row per device, padded to equal length.
 
-    Row ``n`` holds device ``n``'s cells sorted by ``L``. A padding cell, or a cell that is never
+    Row ``n`` contains device ``n``'s cells sorted by ``L``. A padding cell, or a cell that is never
     feasible, has ``limit = -inf`` and so value 0. Communication power at SNR floor ``g`` is
     ``min(cap, free - max(floor, g * slope))`` (watts), valid while ``g <= reach``.
     """

@@ -116,7 +116,7 @@ def golden_section_search(
     -----
     This is the outer layer of the two-layer algorithm of "ISAC for AI: A Trade-off Framework
     Across Data Acquisition and Transfer in Federated Learning". On a unimodal function it returns
-    the maximiser to within the tolerance after about ``log(xtol) / log(0.618)`` iterations; on a
+    the maximiser to within the tolerance after about ``log(xtol) / log(0.618)`` iterations. On a
     function with several local maxima it returns one of them, not necessarily the largest.
 
     Examples
@@ -214,7 +214,7 @@ def certified_search(
     bound exceeds the best value found by more than the tolerance, and discards intervals whose
     bound is at most that value. Each interval's bound is the smaller of two:
 
-    * the first-order bound ``J(g) <= b * S(a)`` on ``[a, b]``, with ``S = sum_n V_n``, which holds
+    * the first-order bound ``J(g) <= b * S(a)`` on ``[a, b]``, with ``S = sum_n V_n``, which is valid
       because every ``V_n`` is non-increasing;
     * a second-order bound (:func:`_interval_bound`) that uses the log-concavity of each
       cell's value in the floor, which makes intervals near the optimum far cheaper to certify.
@@ -419,8 +419,8 @@ def _split_point(left: PointProfile, b: float) -> float:
 def _interval_bound(left: PointProfile, right: PointProfile) -> float:
     """Bound ``J`` on ``[a, b]``: the smaller of :func:`_settled_bound` and :func:`_chord_bound`.
 
-    Both are second order in ``b - a`` where few devices change their best cell; the first is
-    tighter on wide intervals and the second where devices switch cells inside the interval.
+    Both are second order in ``b - a`` where few devices change their best cell. The first is
+    tighter on wide intervals, the second where devices switch cells inside the interval.
     """
     return min(_settled_bound(left, right), _chord_bound(left, right))
 
@@ -430,9 +430,9 @@ def _settled_bound(left: PointProfile, right: PointProfile) -> float:
 
     A device is *settled* on ``[a, b]`` when the same cell ``c`` is best at both ends with a
     positive value, its feasibility limit lies beyond ``a``, and no other cell's value at ``a``
-    exceeds ``v_c(b)``; then ``V_n = v_c`` on the whole interval, because every cell value is
-    non-increasing. ``log v_c`` is concave in the floor (the upload power is a concave, positive
-    function of it, and ``-theta / p`` is concave in a concave positive ``p``), so
+    exceeds ``v_c(b)``. Then ``V_n = v_c`` on the whole interval, because every cell value is
+    non-increasing. ``log v_c`` is concave in the floor: the upload power is a concave, positive
+    function of it, and ``-theta / p`` is concave in a concave positive ``p``. So
     ``v_c(g) <= v_c(e) exp(s_c (g - e))`` at either end ``e``, with ``s_c`` the derivative there.
 
     Any other device is worth at most ``V_n(a)`` until the limit of its best cell at ``a`` and at
@@ -485,11 +485,10 @@ def _chord_bound(left: PointProfile, right: PointProfile) -> float:
     """Bound ``J`` on ``[a, b]`` from the profile at ``a``, to second order in ``b - a``.
 
     ``J(a)`` is known. On ``(a, b]``, device ``n``'s value is at most
-    ``U_n(g) = max(t_1(g), t_2(g), v_3)``: ``t_i`` bounds its ``i``-th best cell at ``a`` by the
-    tangent ``v_i(a) exp(s_i (g - a))``, valid because ``log v`` of a cell is concave in the floor
-    (the upload power is a concave, positive function of it, and ``-theta / p`` is concave in a
-    concave positive ``p``), and ``v_3``, the third-best value at ``a``, bounds every other cell
-    because cell values never rise. A cell whose feasibility limit is ``a`` itself is worth 0 on
+    ``U_n(g) = max(t_1(g), t_2(g), v_3)``. Here ``t_i`` is the tangent bound
+    ``v_i(a) exp(s_i (g - a))`` of its ``i``-th best cell at ``a``, valid because ``log v`` of a cell
+    is concave in the floor (see :func:`_settled_bound`). ``v_3``, the third-best value at ``a``,
+    bounds every other cell because cell values never rise. A cell whose feasibility limit is ``a`` itself is worth 0 on
     ``(a, b]``. ``U = sum_n U_n`` is convex, so it lies below its chord, and ``J(g) <= g U(g)`` is at
     most the maximum of ``g`` times that chord, a concave quadratic.
     """
