@@ -22,7 +22,7 @@ import time
 
 from isacfl.profiles import get_profile
 from isacfl.sweeps import run_jobs, sweep_jobs, sweep_spec
-from isacfl.sweeps.figures import _run_cached
+from isacfl.sweeps.figures import run_metrics
 
 
 def time_jobs(jobs, n_jobs: int) -> float:
@@ -30,7 +30,7 @@ def time_jobs(jobs, n_jobs: int) -> float:
     with tempfile.TemporaryDirectory(prefix="isacfl-bench-") as folder:
         os.environ["ISACFL_RESULTS_DIR"] = folder
         start = time.perf_counter()
-        run_jobs(_run_cached, jobs, n_jobs=n_jobs, progress=False)
+        run_jobs(run_metrics, jobs, n_jobs=n_jobs, progress=False)
         return time.perf_counter() - start
 
 

@@ -178,7 +178,7 @@ def _fake_metrics(config, seed):
 
 def test_run_sweep_places_results(monkeypatch, tmp_path):
     monkeypatch.setenv("ISACFL_RESULTS_DIR", str(tmp_path))
-    monkeypatch.setattr(figures, "_run_cached", _fake_metrics)
+    monkeypatch.setattr(figures, "run_metrics", _fake_metrics)
 
     result = figures.run_sweep("devices", "quick", progress=False)
 
@@ -189,7 +189,7 @@ def test_run_sweep_places_results(monkeypatch, tmp_path):
 
 def test_cli_sweep_prints_summary(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("ISACFL_RESULTS_DIR", str(tmp_path))
-    monkeypatch.setattr(figures, "_run_cached", _fake_metrics)
+    monkeypatch.setattr(figures, "run_metrics", _fake_metrics)
 
     # N = 10: accuracies 0.100 and 0.101, so 10.05 % +/- t_{0.975, 1} * 0.05 % = 12.706 * 0.05 %.
     code = main(["sweep", "10", "--profile", "quick", "--no-progress"])
@@ -205,3 +205,32 @@ def test_cli_sweep_rejects_unknown_figure(capsys):
 
     assert code == 2
     assert "sweep must be one of" in capsys.readouterr().err
+
+
+def _fail_if_called(config, seed):
+    raise AssertionError(f"run_metrics was called for cached seed {seed}")
+
+
+def test_collect_metrics_reads_cache(monkeypatch, tmp_path):
+    from isacfl.fl.history import History
+    from isacfl.fl.results import save_result
+    from isacfl.sweeps import Job, collect_metrics
+
+    monkeypatch.setenv("ISACFL_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(figures, "run_metrics", _fail_if_called)
+    config = RunConfig.from_profile("quick", n_devices=2)
+    history = History(loss_train=[(0, 2.3), (5, 1.0)], loss_test=[(0, 2.3), (5, 1.1)],
+                      accuracy_test=[(0, 0.1), (4, 0.5), (5, 0.6)], num_uploads=[(1, 2)],
+                      info={"success_prob": [0.5, 1.0], "sensing_snr_db": [0.0, 10.0], "samples": [100, 300]})
+    save_result(config, 0, history)
+
+    metrics, computed = collect_metrics([Job(config, 0)], progress=False)
+
+    assert computed == 0
+    assert metrics[0]["accuracy"] == 0.6
+    assert metrics[0]["loss_train"] == 1.0
+    # Second half of 5 rounds: the evaluations at rounds 4 and 5, so the jitter is |0.6 - 0.5|.
+    assert metrics[0]["accuracy_jitter"] == pytest.approx(0.1)
+    assert metrics[0]["success_prob_mean"] == pytest.approx(0.75)
+    assert metrics[0]["sensing_snr_db_mean"] == pytest.approx(5.0)
+    assert metrics[0]["samples_mean"] == pytest.approx(200.0)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..profiles import Profile, get_profile
-from ..sweeps.figures import COMPARED_STRATEGIES, _run_cached, history_metrics
-from ..sweeps.runner import Job, run_jobs
+from ..sweeps.figures import COMPARED_STRATEGIES, collect_metrics
+from ..sweeps.runner import Job
 from ..sweeps.stats import SweepResult
 from .rules import ClaimResult, Comparison, Verdict, all_of, close, greater, interior_maximum
 
@@ -155,27 +155,19 @@ def strategy_runs(partition: str, profile: Profile | str | None = None, *, n_job
         One point (the value 0), one variant per compared strategy.
     """
     from ..fl.config import RunConfig
-    from ..fl.results import load_result
 
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
     seeds = tuple(range(profile.num_seeds))
     jobs = [Job(RunConfig.from_profile(profile, strategy=s, partition=partition, **config_changes), seed)
             for s in COMPARED_STRATEGIES for seed in seeds]
-    metrics: list[Any] = []
-    for job in jobs:
-        cached = load_result(job.config, job.seed)
-        metrics.append(history_metrics(cached) if cached is not None else None)
-    missing = [i for i, m in enumerate(metrics) if m is None]
-    computed = run_jobs(_run_cached, [jobs[i] for i in missing], n_jobs=n_jobs, progress=progress,
-                        description=f"{partition} strategy runs")
-    for i, value in zip(missing, computed):
-        metrics[i] = value
+    metrics, computed_runs = collect_metrics(jobs, n_jobs=n_jobs, progress=progress,
+                                             description=f"{partition} strategy runs")
     shape = (len(COMPARED_STRATEGIES), 1, len(seeds))
     arrays = {key: np.array([m[key] for m in metrics]).reshape(shape) for key in metrics[0]}
     figure = "Fig. 7" if partition == "iid" else "Fig. 8"
     return SweepResult(figure, "", (0.0,), COMPARED_STRATEGIES, seeds, arrays,
-                       {"profile": profile.name, "partition": partition, "computed_runs": len(missing),
+                       {"profile": profile.name, "partition": partition, "computed_runs": computed_runs,
                         "config_changes": config_changes})
 
 

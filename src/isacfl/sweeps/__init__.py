@@ -11,9 +11,11 @@ from .figures import (
     COMPARED_STRATEGIES,
     FIGURES,
     SweepSpec,
+    collect_metrics,
     device_counts,
     history_metrics,
     ratio_grid,
+    run_metrics,
     run_sweep,
     straggler_fractions,
     sweep_jobs,
@@ -41,4 +43,6 @@ __all__ = [
     "sweep_jobs",
     "run_sweep",
     "history_metrics",
+    "run_metrics",
+    "collect_metrics",
 ]

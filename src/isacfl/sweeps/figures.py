@@ -47,6 +47,8 @@ __all__ = [
     "sweep_jobs",
     "run_sweep",
     "history_metrics",
+    "run_metrics",
+    "collect_metrics",
 ]
 
 logger = logging.getLogger(__name__)
@@ -224,11 +226,37 @@ def history_metrics(history: Any) -> dict[str, float]:
     }
 
 
-def _run_cached(config: Any, seed: int) -> dict[str, float]:
-    """Run (or read) one FL run and reduce it to :func:`history_metrics`; the sweeps' job function."""
+def run_metrics(config: Any, seed: int) -> dict[str, float]:
+    """Run (or read from the result cache) one FL run and reduce it to :func:`history_metrics`.
+
+    This is the job function of every sweep: a picklable top-level function of ``(config, seed)``.
+    """
     from ..fl.runner import run
 
     return history_metrics(run(config, seed))
+
+
+def collect_metrics(jobs: list[Job], *, n_jobs: int = 1, scheduler_address: str | None = None,
+                    progress: bool = True, description: str = "runs") -> tuple[list[dict[str, float]], int]:
+    """Return :func:`history_metrics` of every job and the number of runs that had to be computed.
+
+    Runs already in the result cache are read in this process; only the missing ones go to
+    :func:`isacfl.sweeps.run_jobs` (with ``n_jobs`` and ``scheduler_address`` as there).
+    """
+    from ..fl.results import load_result
+
+    metrics: list[dict[str, float] | None] = []
+    for job in jobs:
+        cached = load_result(job.config, job.seed)
+        metrics.append(history_metrics(cached) if cached is not None else None)
+    missing = [i for i, m in enumerate(metrics) if m is None]
+    logger.info("%s: %s runs, %s cached, %s to compute", description, len(jobs), len(jobs) - len(missing),
+                len(missing))
+    computed = run_jobs(run_metrics, [jobs[i] for i in missing], n_jobs=n_jobs,
+                        scheduler_address=scheduler_address, progress=progress, description=description)
+    for i, value in zip(missing, computed):
+        metrics[i] = value
+    return metrics, len(missing)
 
 
 def run_sweep(
@@ -261,29 +289,16 @@ def run_sweep(
     workers. The cache folder is ``ISACFL_RESULTS_DIR`` (default ``results/cache``), so workers
     of a Dask cluster on other machines need that folder on a shared file system.
     """
-    from ..fl.results import load_result
-
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
     spec = sweep_spec(name, profile)
-    jobs = sweep_jobs(spec)
-    metrics: list[dict[str, float] | None] = []
-    for job in jobs:
-        cached = load_result(job.config, job.seed)
-        metrics.append(history_metrics(cached) if cached is not None else None)
-    missing = [i for i, m in enumerate(metrics) if m is None]
-    logger.info("sweep %s at profile %s: %s runs, %s cached, %s to compute", spec.name, profile.name,
-                len(jobs), len(jobs) - len(missing), len(missing))
-    computed = run_jobs(_run_cached, [jobs[i] for i in missing], n_jobs=n_jobs,
-                        scheduler_address=scheduler_address, progress=progress,
-                        description=f"{spec.name} sweep")
-    for i, value in zip(missing, computed):
-        metrics[i] = value
+    metrics, computed_runs = collect_metrics(sweep_jobs(spec), n_jobs=n_jobs, scheduler_address=scheduler_address,
+                                             progress=progress, description=f"{spec.name} sweep")
 
     shape = (len(spec.variants), len(spec.points), len(spec.seeds))
     names = list(metrics[0])
     arrays = {key: np.array([m[key] for m in metrics], dtype=float).reshape(shape) for key in names}
-    info = {"profile": profile.name, "num_rounds": profile.num_rounds, "computed_runs": len(missing),
+    info = {"profile": profile.name, "num_rounds": profile.num_rounds, "computed_runs": computed_runs,
             "paper_figure": FIGURES[spec.name], "axis_name": spec.axis_name}
     return SweepResult(FIGURES[spec.name], spec.axis_label, spec.points, spec.variants, spec.seeds,
                        arrays, info)
