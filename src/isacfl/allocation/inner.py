@@ -167,33 +167,35 @@ class CellSet:
     def profile(self, gamma: float) -> PointProfile:
         """Summarise every device at floor ``gamma``: its two best cells (value, slope, limit) and the third value."""
         values = self.log_values(gamma)
-        best = values.argmax(axis=1)[:, None]
-        best_value = np.take_along_axis(values, best, axis=1)[:, 0]
-        np.put_along_axis(values, best, -np.inf, axis=1)
-        second = values.argmax(axis=1)[:, None]
-        second_value = np.take_along_axis(values, second, axis=1)[:, 0]
-        np.put_along_axis(values, second, -np.inf, axis=1)
-        third_value = values.max(axis=1)
+        flat_values = values.ravel()
+        row_starts = np.arange(self.n_devices) * values.shape[1]
+        best = row_starts + values.argmax(axis=1)
+        best_value = flat_values[best]
+        flat_values[best] = -np.inf
+        second = row_starts + values.argmax(axis=1)
+        second_value = flat_values[second]
+        flat_values[second] = -np.inf
+        snapshots, limit = self.snapshots.ravel(), self.limit.ravel()
         return PointProfile(
-            float(gamma),
-            best_value,
-            np.take_along_axis(self.snapshots, best, axis=1)[:, 0],
-            second_value,
-            self._log_slope(gamma, best, best_value),
-            np.take_along_axis(self.limit, best, axis=1)[:, 0],
-            self._log_slope(gamma, second, second_value),
-            np.take_along_axis(self.limit, second, axis=1)[:, 0],
-            third_value,
+            gamma=float(gamma),
+            best_log_value=best_value,
+            best_snapshots=snapshots[best],
+            runner_up_log_value=second_value,
+            best_log_slope=self._log_slope(gamma, best, best_value),
+            best_limit=limit[best],
+            runner_up_log_slope=self._log_slope(gamma, second, second_value),
+            runner_up_limit=limit[second],
+            third_log_value=values.max(axis=1),
         )
 
     def _log_slope(self, gamma: float, index: np.ndarray, log_value: np.ndarray) -> np.ndarray:
-        """Derivative in the floor of ``log v`` of one cell per device (``index`` has shape ``(N, 1)``).
+        """Derivative in the floor of ``log v`` of one cell per device (``index`` into the flattened table).
 
         ``d log v / d gamma = -theta * slope / p_c^2`` where the upload power falls linearly with the
         floor, and 0 where it is capped or the sensing power sits at ``p_th``. At a kink this is the
         left derivative, which is as valid a supergradient of the concave ``log v`` as the right one.
         """
-        take = lambda field: np.take_along_axis(field, index, axis=1)[:, 0]  # noqa: E731
+        take = lambda field: field.ravel()[index]  # noqa: E731
         slope, free, floor, cap = take(self.slope), take(self.free), take(self.floor), take(self.cap)
         raw = free - gamma * slope
         linear = (gamma * slope > floor) & (raw < cap) & np.isfinite(log_value)
