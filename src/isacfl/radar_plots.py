@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .plotting import STRATEGY_ORDER, strategy_color, strategy_label
 from .radar.synthetic import FmcwRadar
@@ -148,6 +149,8 @@ def plot_accuracy_curves(ax: Axes, runs: Sequence[Any], *, data_label: str | Non
         mean = [100 * np.mean([c[r] for c in curves]) for r in rounds]
         ax.plot(rounds, mean, color=strategy_color(strategy), label=strategy_label(strategy), marker="o")
     ax.set_xlabel("communication round")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("top-1 test accuracy (%)")
     ax.set_title(_title("Learning curves", data_label))
     ax.legend()
