@@ -84,13 +84,13 @@ def test_loader_real_frame_shape_by_default(tmp_path):
 
 
 def test_loader_rejects_wrong_shape(miniature):
-    with pytest.raises(ValueError, match=r"data_0\.mat holds an array of shape \(4, 8, 6\); expected \(4, 256, 128\)"):
+    with pytest.raises(ValueError, match=r"data_0\.mat contains an array of shape \(4, 8, 6\); expected \(4, 256, 128\)"):
         loader.load_scenario9(miniature)
 
 
 def test_loader_rejects_mixed_shapes(miniature):
     scipy.io.savemat(miniature / "unit1" / "radar_data" / "data_1.mat", {"data": np.ones((4, 8, 7), np.complex64)})
-    with pytest.raises(ValueError, match=r"data_1\.mat holds an array of shape \(4, 8, 7\); expected \(4, 8, 6\)"):
+    with pytest.raises(ValueError, match=r"data_1\.mat contains an array of shape \(4, 8, 7\); expected \(4, 8, 6\)"):
         loader.load_scenario9(miniature, frame_shape=SMALL_SHAPE)
 
 
@@ -125,7 +125,7 @@ def test_loader_missing_radar_file(miniature):
 
 def test_loader_missing_data_array(miniature):
     scipy.io.savemat(miniature / "unit1" / "radar_data" / "data_0.mat", {"radar": np.ones(SMALL_SHAPE)})
-    with pytest.raises(ValueError, match=r"holds no array 'data'; it holds \['radar'\]"):
+    with pytest.raises(ValueError, match=r"contains no array 'data'; its arrays are \['radar'\]"):
         loader.load_scenario9(miniature, frame_shape=SMALL_SHAPE)
 
 

@@ -2,7 +2,7 @@
 
 Every function draws on a matplotlib ``ax`` given by the caller and returns it. ``data_label``
 (for example ``"synthetic"``) is written into the title, so a figure made from the synthetic
-stand-in says so.
+stand-in is labelled as such.
 """
 
 from __future__ import annotations

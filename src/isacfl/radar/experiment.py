@@ -165,7 +165,7 @@ class RadarRun:
     sensing_snr_db: tuple[float, ...]
     #: Upload success probability of each device (1 for the centralised run).
     success_prob: tuple[float, ...]
-    #: Where the frames came from; starts with ``"synthetic"`` for the synthetic stand-in.
+    #: Source of the frames, starting with ``"synthetic"`` for the synthetic stand-in.
     data_source: str
     #: ``(server_round, top-1 test accuracy)`` pairs of the FL run (epochs for the centralised run).
     accuracy_curve: tuple[tuple[int, float], ...] = ()
@@ -223,7 +223,7 @@ def acquire_radar(
     """Acquire ``num_frames`` noisy observations of a device's pool and preprocess them.
 
     Pool frames are observed in a fresh random order, each pool frame ``floor(D / P)`` or
-    ``ceil(D / P)`` times (:func:`isacfl.fl.observation_indices`); each observation adds fresh
+    ``ceil(D / P)`` times (:func:`isacfl.fl.observation_indices`). Each observation adds fresh
     complex AWGN at the linear SNR ``snr`` to the raw frame before the transform.
 
     Returns

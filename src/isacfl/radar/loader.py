@@ -61,7 +61,7 @@ MAT_KEY = "data"
 NUM_BEAMS = 64
 #: Shape of a real Scenario 9 frame: receive antennas, samples per chirp, chirps per frame.
 FRAME_SHAPE = (4, 256, 128)
-#: File that marks a folder as written by the synthetic generator; it holds its parameters.
+#: File that marks a folder as written by the synthetic generator and records its parameters.
 SYNTHETIC_MARKER = "SYNTHETIC.json"
 
 
@@ -171,8 +171,8 @@ def _read_csv(path: Path) -> tuple[list[str], np.ndarray]:
 
 
 def _frame_path(folder: Path, relative: str) -> Path:
-    # The CSV paths start with "./" and use forward slashes; strip a leading "/" too, so a path
-    # written relative to the folder with a leading separator still resolves inside it.
+    # The CSV paths start with "./" and use forward slashes. A leading "/" is dropped too, so a
+    # path written relative to the folder with a leading separator still resolves inside it.
     parts = [part for part in relative.replace("\\", "/").split("/") if part not in ("", ".")]
     return folder.joinpath(*parts)
 
@@ -183,11 +183,11 @@ def _read_frame(path: Path, expected_shape: tuple[int, ...] | None) -> np.ndarra
     contents = scipy.io.loadmat(path)
     if MAT_KEY not in contents:
         keys = sorted(key for key in contents if not key.startswith("__"))
-        raise ValueError(f"radar file {path} holds no array {MAT_KEY!r}; it holds {keys}")
+        raise ValueError(f"radar file {path} contains no array {MAT_KEY!r}; its arrays are {keys}")
     frame = np.asarray(contents[MAT_KEY])
     if frame.ndim != 3 or (expected_shape is not None and frame.shape != tuple(expected_shape)):
-        wanted = tuple(expected_shape) if expected_shape is not None else "(n_antennas, n_samples, n_chirps)"
-        raise ValueError(f"radar file {path} holds an array of shape {frame.shape}; expected {wanted}")
+        expected = tuple(expected_shape) if expected_shape is not None else "(n_antennas, n_samples, n_chirps)"
+        raise ValueError(f"radar file {path} contains an array of shape {frame.shape}; expected {expected}")
     return frame.astype(np.complex64)
 
 
@@ -225,7 +225,7 @@ def load_scenario9(root: str | Path | None = None, *, frame_shape: tuple[int, in
         If no folder is given, or the folder, a CSV file or a listed radar file is missing.
     ValueError
         If a CSV lacks a used column or a row has a beam index outside 1..64, or a radar file
-        lacks the array ``data`` or holds an array of another shape.
+        lacks the array ``data`` or contains an array of another shape.
 
     Notes
     -----

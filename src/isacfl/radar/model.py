@@ -28,7 +28,7 @@ class RadarLeNet(nn.Module):
     Five 3x3 convolutions with 8, 16, 8, 4 and 2 channels ("same" padding, ReLU), three 2x2 average
     pools after the last three, then fully connected layers of 256 and 128 units and one score per
     beam. With ``halve_range`` an extra 2x1 average pool after the second convolution halves the
-    range axis; the reference DeepSense 6G baseline uses it for range-velocity maps and radar
+    range axis. The reference DeepSense 6G baseline uses it for range-velocity maps and radar
     cubes (256 x 128), not for range-angle maps (256 x 64). This is the layer plan of that
     baseline. The flatten size is derived from ``input_shape``, so the same class serves
     full-size frames (flatten size 512) and the reduced synthetic ones.
@@ -107,7 +107,11 @@ class RadarLeNet(nn.Module):
 
     @classmethod
     def for_transform(
-        cls, transform: str, frame_shape: tuple[int, int, int], num_beams: int = NUM_BEAMS
+        cls,
+        transform: str,
+        frame_shape: tuple[int, int, int],
+        num_beams: int = NUM_BEAMS,
+        angle_fft_size: int = ANGLE_FFT_SIZE,
     ) -> "RadarLeNet":
         """Build the network for the maps that ``transform`` makes from frames of ``frame_shape``.
 
@@ -119,12 +123,14 @@ class RadarLeNet(nn.Module):
             Raw frame shape ``(n_antennas, n_samples, n_chirps)``.
         num_beams : int
             Number of classes.
+        angle_fft_size : int
+            Points of the angle FFT of the range-angle map.
         """
         n_antennas, n_samples, n_chirps = (int(d) for d in frame_shape)
         shapes = {
             "radar_cube": ((n_antennas, n_samples, n_chirps), True),
             "range_velocity": ((1, n_samples, n_chirps), True),
-            "range_angle": ((1, n_samples, ANGLE_FFT_SIZE), False),
+            "range_angle": ((1, n_samples, int(angle_fft_size)), False),
         }
         if transform not in shapes:
             raise ValueError(f"transform must be one of {sorted(shapes)}, got {transform!r}")

@@ -12,7 +12,7 @@ AWGN with the vehicle echo at 10 m ``reference_snr_db`` above it. The label is t
 uniform 64-beam codebook (:class:`BeamCodebook`) for the angle of the vehicle's centre.
 
 The radar parameters are those of the real frames (77 GHz start frequency, 15.015 MHz/us slope,
-5 Msps, 4 receive antennas at half-wavelength spacing); the chirp period of 65 us is a choice.
+5 Msps, 4 receive antennas at half-wavelength spacing). The chirp period of 65 us is a choice.
 :data:`REDUCED_RADAR` keeps 64 samples per chirp and 16 chirps per frame instead of 256 and 128, so
 that a few hundred frames take a few MB (the shorter sweep coarsens the range bins from 0.2 m to
 0.8 m). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).

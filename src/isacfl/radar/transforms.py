@@ -201,7 +201,7 @@ def normalise_maps(maps: ArrayLike, sample_ndim: int) -> np.ndarray:
     trains with plain SGD on maps whose level and noise floor change with the sensing SNR.
     Measured on the synthetic set (300 SGD steps, range-angle maps of frames observed at 3 dB), a
     per-map decibel scale gave a top-5 accuracy of 36 % against 14 % for magnitudes scaled to unit
-    RMS, because the target's peak stands out of the noise floor by a ratio, not by a difference.
+    RMS, because the target's peak rises above the noise floor by a ratio, not by a difference.
 
     Examples
     --------
