@@ -19,7 +19,7 @@ def write_split(folder: Path, split: str, beams: list[int], shape=SMALL_SHAPE, *
                 columns=("index", "unit1_radar_1", "beam_index_1", "unit1_pwr_60ghz_1")) -> list[np.ndarray]:
     """Write one split's CSV and its .mat files; return the frames written.
 
-    Frame ``i`` holds the value ``i + 1j * beam`` everywhere, so a test can tell frames apart.
+    Frame ``i`` contains the value ``i + 1j * beam`` everywhere, so a test can tell frames apart.
     """
     radar = folder / "unit1" / "radar_data"
     radar.mkdir(parents=True, exist_ok=True)

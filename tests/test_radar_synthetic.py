@@ -67,7 +67,8 @@ def test_codebook_best_beam_matches_brute_force():
             gains.append(abs(response) ** 2)
         assert chosen == int(np.argmax(gains))
     assert np.all(np.diff(best) >= 0)  # beams are ordered by angle
-    assert best[0] == 0 and best[-1] == 63
+    assert best[0] == 0
+    assert best[-1] == 63
 
 
 # -- generator -------------------------------------------------------------------------------
@@ -83,7 +84,8 @@ def small_set(tmp_path_factory):
 
 def test_generator_writes_scenario9_layout(small_set):
     folder, config = small_set
-    assert folder.name == "development_dataset" and folder.parent.name == "Scenario9"
+    assert folder.name == "development_dataset"
+    assert folder.parent.name == "Scenario9"
     rows = []
     for split in loader.SPLITS:
         with open(folder / f"scenario9_dev_{split}.csv", newline="") as handle:
