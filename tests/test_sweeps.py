@@ -234,3 +234,24 @@ def test_collect_metrics_reads_cache(monkeypatch, tmp_path):
     assert metrics[0]["success_prob_mean"] == pytest.approx(0.75)
     assert metrics[0]["sensing_snr_db_mean"] == pytest.approx(5.0)
     assert metrics[0]["samples_mean"] == pytest.approx(200.0)
+
+
+def test_summary_interval_matches_raw_welch():
+    from isacfl.sweeps import summary_difference_interval
+
+    rng = np.random.default_rng(5)
+    first, second = rng.normal(2.0, 0.3, size=6), rng.normal(1.5, 0.1, size=9)
+    summary = [(values.mean(), values.std(ddof=1) / math.sqrt(values.size), values.size) for values in (first, second)]
+
+    from_summary = summary_difference_interval(*summary)
+    from_values = difference_interval(first, second, paired=False)
+
+    assert from_summary.low == pytest.approx(from_values.low)
+    assert from_summary.high == pytest.approx(from_values.high)
+
+
+def test_summary_interval_rejects_one_value():
+    from isacfl.sweeps import summary_difference_interval
+
+    with pytest.raises(ValueError, match="n >= 2"):
+        summary_difference_interval((1.0, 0.1, 1), (0.5, 0.1, 5))

@@ -15,13 +15,14 @@ from .claims import (
     fading_claim,
     golden_claim,
     golden_gaps,
+    gradient_error_claim,
     learning_claims,
     not_evaluated,
     ratio_claims,
     straggler_claims,
     strategy_runs,
 )
-from .rules import ClaimResult, Comparison, Verdict, all_of, close, greater, interior_maximum
+from .rules import ClaimResult, Comparison, Verdict, all_of, close, greater, greater_from_summary, interior_maximum
 
 __all__ = [
     "Verdict",
@@ -46,4 +47,6 @@ __all__ = [
     "claims_table",
     "not_evaluated",
     "fading_claim",
+    "gradient_error_claim",
+    "greater_from_summary",
 ]

@@ -41,12 +41,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..sweeps.stats import CONFIDENCE, Interval, difference_interval
+from ..sweeps.stats import CONFIDENCE, Interval, difference_interval, summary_difference_interval
 
 __all__ = [
     "Verdict",
     "Comparison",
     "greater",
+    "greater_from_summary",
     "close",
     "interior_maximum",
     "all_of",
@@ -109,6 +110,28 @@ def greater(first: ArrayLike, second: ArrayLike, description: str = "a - b", *,
     'inconclusive'
     """
     interval = difference_interval(first, second, paired=paired, confidence=confidence)
+    if interval.low > 0:
+        verdict = Verdict.HOLDS
+    elif interval.high <= 0:
+        verdict = Verdict.DOES_NOT_HOLD
+    else:
+        verdict = Verdict.INCONCLUSIVE
+    return Comparison(description, interval, verdict, mean_agrees=bool(interval.mean > 0))
+
+
+def greater_from_summary(first: tuple[float, float, int], second: tuple[float, float, int],
+                         description: str = "a - b", *, confidence: float = CONFIDENCE) -> Comparison:
+    """Check ``mean1 > mean2`` for independent samples known by ``(mean, standard error, n)``.
+
+    The rule is that of :func:`greater`, on Welch's interval
+    (:func:`isacfl.sweeps.summary_difference_interval`).
+
+    Examples
+    --------
+    >>> str(greater_from_summary((2.0, 0.1, 10), (1.0, 0.1, 10)).verdict)
+    'holds'
+    """
+    interval = summary_difference_interval(first, second, confidence=confidence)
     if interval.low > 0:
         verdict = Verdict.HOLDS
     elif interval.high <= 0:

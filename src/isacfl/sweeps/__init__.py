@@ -22,7 +22,7 @@ from .figures import (
     sweep_spec,
 )
 from .runner import SCHEDULER_ENV_VAR, Job, run_jobs
-from .stats import CONFIDENCE, Interval, SweepResult, difference_interval, mean_interval
+from .stats import CONFIDENCE, Interval, SweepResult, difference_interval, mean_interval, summary_difference_interval
 
 __all__ = [
     "Job",
@@ -33,6 +33,7 @@ __all__ = [
     "SweepResult",
     "mean_interval",
     "difference_interval",
+    "summary_difference_interval",
     "FIGURES",
     "COMPARED_STRATEGIES",
     "SweepSpec",

@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-__all__ = ["CONFIDENCE", "Interval", "mean_interval", "difference_interval", "SweepResult"]
+__all__ = ["CONFIDENCE", "Interval", "mean_interval", "difference_interval", "summary_difference_interval",
+           "SweepResult"]
 
 #: Confidence level of every interval in the book.
 CONFIDENCE = 0.95
@@ -152,6 +153,39 @@ def difference_interval(
     dof = se2**2 / (var1**2 / (first.size - 1) + var2**2 / (second.size - 1))
     half = float(stats.t.ppf((1 + confidence) / 2, df=dof) * math.sqrt(se2))
     return Interval(mean, mean - half, mean + half, min(first.size, second.size), confidence)
+
+
+def summary_difference_interval(first: tuple[float, float, int], second: tuple[float, float, int], *,
+                                confidence: float = CONFIDENCE) -> Interval:
+    """Return Welch's interval of ``mean1 - mean2`` from ``(mean, standard error, n)`` of two samples.
+
+    For independent samples known only through their summaries; with the raw values use
+    :func:`difference_interval`.
+
+    Raises
+    ------
+    ValueError
+        If a sample has fewer than 2 values or a negative standard error.
+
+    Examples
+    --------
+    >>> iv = summary_difference_interval((1.0, 0.0, 5), (0.5, 0.0, 5))
+    >>> iv.mean, iv.low, iv.high
+    (0.5, 0.5, 0.5)
+    """
+    (mean1, se1, n1), (mean2, se2, n2) = first, second
+    if min(n1, n2) < 2 or min(se1, se2) < 0:
+        raise ValueError(f"each sample needs n >= 2 and a standard error >= 0, got {first!r} and {second!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    mean = float(mean1 - mean2)
+    var1, var2 = float(se1) ** 2, float(se2) ** 2
+    total = var1 + var2
+    if total == 0:
+        return Interval(mean, mean, mean, min(n1, n2), confidence)
+    dof = total**2 / (var1**2 / (n1 - 1) + var2**2 / (n2 - 1))
+    half = float(stats.t.ppf((1 + confidence) / 2, df=dof) * math.sqrt(total))
+    return Interval(mean, mean - half, mean + half, min(n1, n2), confidence)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
