@@ -355,12 +355,12 @@ def fading_claim(snr_db_levels: tuple[float, ...] = (10.0, 0.0, -10.0, -20.0), *
 def gradient_error_claim(profile: Profile | str | None = None, *, num_samples: int = 400) -> ClaimResult:
     """Check that the squared gradient error falls at every step up the SNR grid (Fig. 3, left).
 
-    The measurement follows the gradient-noise chapter with the same library functions: a pool of
-    clean MNIST training images (seed 2026, ``train_images`` of the profile), the MLP trained on it
-    for ``centralised_steps`` SGD steps (seed 0), and :func:`isacfl.theory.measure_gradient_error`
-    with ``num_samples`` images and ``5 * num_seeds`` repeats at each SNR of a grid from -20 to
-    20 dB with ``2 * sweep_points - 1`` points. Consecutive SNRs are compared with Welch's interval
-    on the repeats.
+    The measurement follows the gradient-noise chapter with the same library functions. It takes a
+    pool of clean MNIST training images (seed 2026, ``train_images`` of the profile) and trains the
+    MLP on it for ``centralised_steps`` SGD steps (seed 0). Then
+    :func:`isacfl.theory.measure_gradient_error` draws ``num_samples`` images ``5 * num_seeds``
+    times at each SNR of a grid from -20 to 20 dB with ``2 * sweep_points - 1`` points.
+    Consecutive SNRs are compared with Welch's interval on the repeats.
     """
     from ..data import load_mnist
     from ..theory import measure_gradient_error, train_centralised
