@@ -163,6 +163,22 @@ def test_inner_matches_triple_loop(seed):
             assert vectorised[i, n] == pytest.approx(expected, rel=1e-10, abs=1e-300)
 
 
+def test_profile_matches_sorted_cells():
+    scenario = Scenario.random(30, seed=6, max_snapshots=16, target_distance_range_m=(20.0, 100.0))
+    cells = InnerProblem(scenario).cells
+    for gamma in (0.5, 2.0, 8.0):
+        values = cells.log_values(gamma)
+        order = np.argsort(-values, axis=1, kind="stable")
+        ranked = np.take_along_axis(values, order, axis=1)
+        profile = cells.profile(gamma)
+        np.testing.assert_array_equal(profile.best_log_value, ranked[:, 0])
+        np.testing.assert_array_equal(profile.runner_up_log_value, ranked[:, 1])
+        np.testing.assert_array_equal(profile.third_log_value, ranked[:, 2])
+        finite = np.isfinite(ranked[:, 0])
+        np.testing.assert_array_equal(profile.best_snapshots[finite], cells.snapshots[finite, order[finite, 0]])
+        np.testing.assert_array_equal(cells.device_log_values([gamma])[0], ranked[:, 0])
+
+
 def test_device_values_non_increasing():
     scenario = Scenario.random(6, seed=4, target_distance_range_m=(20.0, 60.0))
     _, upper = InnerProblem(scenario).search_bounds()

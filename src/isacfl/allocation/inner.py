@@ -22,7 +22,6 @@ Values are handled in the log domain, ``log v = log D - theta / p^c``, so that t
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 
 import numpy as np
@@ -30,6 +29,7 @@ from numpy.typing import ArrayLike
 
 from ..channel import outage_threshold_w, samples, sensing_gain_factor, success_probability, upload_slot_s
 from ..scenario import Scenario
+from . import kernels
 from .errors import InfeasibleScenarioError
 
 __all__ = ["InnerProblem", "device_values", "objective"]
@@ -44,9 +44,6 @@ ENERGY_SLACK = 1e-12
 #: computed as, say, a quarter of another cell's reach can land one rounding step above it.
 REACH_SLACK = 1e-9
 
-# Cells per block of rows when one floor is evaluated: 32,768 float64 values (256 KiB) fit in a
-# core's L2 cache, so the ten passes over a block do not go to main memory.
-_BLOCK_CELLS = 1 << 15
 
 
 
@@ -113,68 +110,32 @@ class CellSet:
             fields[field.name] = values
         return CellSet(**fields)
 
-    def _rows(self):
-        """Yield row slices of about _BLOCK_CELLS cells each."""
-        step = max(1, _BLOCK_CELLS // self.snapshots.shape[1])
-        for begin in range(0, self.n_devices, step):
-            yield slice(begin, begin + step)
-
-    def _block_log_values(self, gamma: float, rows: slice, power: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Write ``log v`` of the cells in ``rows`` at floor ``gamma`` into ``power`` and return it."""
-        np.multiply(self.slope[rows], gamma, out=power)
-        np.maximum(power, self.floor[rows], out=power)
-        np.subtract(self.free[rows], power, out=power)
-        np.minimum(power, self.cap[rows], out=power)
-        np.greater(gamma, self.limit[rows], out=mask)
-        np.copyto(power, 0.0, where=mask)
-        # At g == reach rounding can leave a power of -1e-17 W; it is zero.
-        np.maximum(power, 0.0, out=power)
-        with np.errstate(divide="ignore"):
-            np.divide(self.theta_w[rows], power, out=power)
-        return np.subtract(self.log_samples[rows], power, out=power)
+    def _arguments(self) -> tuple:
+        return (self.slope, self.floor, self.free, self.cap, self.limit, self.theta_w, self.log_samples)
 
     def log_values(self, gamma: float) -> np.ndarray:
         """Return ``log v`` of every cell at floor ``gamma``, shape ``(N, K)``; ``-inf`` where ``v = 0`` or infeasible."""
         out = np.empty(self.snapshots.shape)
-        mask = np.empty(self.snapshots.shape, dtype=bool)
-        for rows in self._rows():
-            self._block_log_values(float(gamma), rows, out[rows], mask[rows])
+        kernels.cell_log_values(float(gamma), *self._arguments(), out)
         return out
 
     def device_log_values(self, gamma: ArrayLike) -> np.ndarray:
         """Return ``log V_n`` for every floor in ``gamma`` and every device, shape ``(len(gamma), N)``."""
         gamma = np.atleast_1d(np.asarray(gamma, dtype=float))
-        if gamma.size * self.size <= _BLOCK_CELLS:
-            # Few cells: one broadcast pass over all floors at once beats a loop over floors.
-            floor_values = gamma[:, None, None]
-            power = np.minimum(self.cap, self.free - np.maximum(self.floor, floor_values * self.slope))
-            power[floor_values > self.limit] = 0.0
-            with np.errstate(divide="ignore"):
-                log_values = self.log_samples - self.theta_w / np.maximum(power, 0.0)
-            return log_values.max(axis=2)
         out = np.empty((gamma.size, self.n_devices))
-        first = next(self._rows())
-        width = first.stop - first.start
-        power = np.empty((width, self.snapshots.shape[1]))
-        mask = np.empty(power.shape, dtype=bool)
-        for row, value in enumerate(gamma):
-            for rows in self._rows():
-                count = len(range(*rows.indices(self.n_devices)))
-                block = self._block_log_values(float(value), rows, power[:count], mask[:count])
-                block.max(axis=1, out=out[row, rows])
+        kernels.device_log_values(gamma, *self._arguments(), out)
         return out
 
     def profile(self, gamma: float) -> PointProfile:
         """Summarise every device at floor ``gamma``: its two best cells (value, slope, limit) and the third value."""
-        values = self.log_values(gamma)
-        flat_values = values.ravel()
-        row_starts = np.arange(self.n_devices) * values.shape[1]
-        best = row_starts + values.argmax(axis=1)
-        best_value = flat_values[best]
-        flat_values[best] = -np.inf
-        second = row_starts + values.argmax(axis=1)
-        second_value = flat_values[second]
-        flat_values[second] = -np.inf
+        n_devices = self.n_devices
+        best_value, second_value, third_value = np.empty(n_devices), np.empty(n_devices), np.empty(n_devices)
+        best_column = np.empty(n_devices, dtype=np.int64)
+        second_column = np.empty(n_devices, dtype=np.int64)
+        kernels.top_cells(float(gamma), *self._arguments(), best_value, best_column, second_value, second_column,
+                          third_value)
+        row_starts = np.arange(n_devices) * self.snapshots.shape[1]
+        best, second = row_starts + best_column, row_starts + second_column
         snapshots, limit = self.snapshots.ravel(), self.limit.ravel()
         return PointProfile(
             gamma=float(gamma),
@@ -185,7 +146,7 @@ class CellSet:
             best_limit=limit[best],
             runner_up_log_slope=self._log_slope(gamma, second, second_value),
             runner_up_limit=limit[second],
-            third_log_value=values.max(axis=1),
+            third_log_value=third_value,
         )
 
     def _log_slope(self, gamma: float, index: np.ndarray, log_value: np.ndarray) -> np.ndarray:
