@@ -179,6 +179,22 @@ def test_profile_matches_sorted_cells():
         np.testing.assert_array_equal(cells.device_log_values([gamma])[0], ranked[:, 0])
 
 
+def test_profile_slopes_match_finite_differences():
+    scenario = Scenario.random(30, seed=7, max_snapshots=16, target_distance_range_m=(20.0, 100.0))
+    cells = InnerProblem(scenario).cells
+    gamma, step = 3.0, 1e-6
+    profile = cells.profile(gamma)
+    rows = np.arange(scenario.n_devices)
+    column = profile.best_snapshots - 1
+    above = cells.log_values(gamma + step)[rows, column]
+    below = cells.log_values(gamma - step)[rows, column]
+    smooth = np.isfinite(above) & np.isfinite(below)
+    with np.errstate(invalid="ignore"):
+        estimate = (above - below) / (2 * step)
+    np.testing.assert_allclose(profile.best_log_slope[smooth], estimate[smooth], rtol=1e-4, atol=1e-6)
+    assert np.all(profile.best_log_slope <= 0)
+
+
 def test_device_values_non_increasing():
     scenario = Scenario.random(6, seed=4, target_distance_range_m=(20.0, 60.0))
     _, upper = InnerProblem(scenario).search_bounds()

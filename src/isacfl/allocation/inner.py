@@ -130,10 +130,11 @@ class CellSet:
         """Summarise every device at floor ``gamma``: its two best cells (value, slope, limit) and the third value."""
         n_devices = self.n_devices
         best_value, second_value, third_value = np.empty(n_devices), np.empty(n_devices), np.empty(n_devices)
+        best_slope, second_slope = np.empty(n_devices), np.empty(n_devices)
         best_column = np.empty(n_devices, dtype=np.int64)
         second_column = np.empty(n_devices, dtype=np.int64)
         kernels.top_cells(float(gamma), *self._arguments(), best_value, best_column, second_value, second_column,
-                          third_value)
+                          third_value, best_slope, second_slope)
         row_starts = np.arange(n_devices) * self.snapshots.shape[1]
         best, second = row_starts + best_column, row_starts + second_column
         snapshots, limit = self.snapshots.ravel(), self.limit.ravel()
@@ -142,26 +143,12 @@ class CellSet:
             best_log_value=best_value,
             best_snapshots=snapshots[best],
             runner_up_log_value=second_value,
-            best_log_slope=self._log_slope(gamma, best, best_value),
+            best_log_slope=best_slope,
             best_limit=limit[best],
-            runner_up_log_slope=self._log_slope(gamma, second, second_value),
+            runner_up_log_slope=second_slope,
             runner_up_limit=limit[second],
             third_log_value=third_value,
         )
-
-    def _log_slope(self, gamma: float, index: np.ndarray, log_value: np.ndarray) -> np.ndarray:
-        """Derivative in the floor of ``log v`` of one cell per device (``index`` into the flattened table).
-
-        ``d log v / d gamma = -theta * slope / p_c^2`` where the upload power falls linearly with the
-        floor, and 0 where it is capped or the sensing power sits at ``p_th``. At a kink this is the
-        left derivative, which is as valid a supergradient of the concave ``log v`` as the right one.
-        """
-        take = lambda field: field.ravel()[index]  # noqa: E731
-        slope, free, floor, cap = take(self.slope), take(self.free), take(self.floor), take(self.cap)
-        raw = free - gamma * slope
-        linear = (gamma * slope > floor) & (raw < cap) & np.isfinite(log_value)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(linear, -take(self.theta_w) * slope / np.where(linear, raw, 1.0) ** 2, 0.0)
 
 
 class InnerProblem:

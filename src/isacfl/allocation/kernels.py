@@ -31,6 +31,22 @@ def _cell_log_value(gamma, slope, floor, free, cap, limit, theta, log_samples):
 
 
 @numba.njit(cache=True, nogil=True)
+def _cell_log_slope(gamma, slope, floor, free, cap, log_value):
+    """Derivative of one cell's ``log v`` in the floor: ``-theta slope / p_c^2`` times ``1 / theta``.
+
+    The caller multiplies by ``theta``. The derivative is non-zero only where the upload power
+    falls linearly with the floor; at a kink this is the left derivative, which is as valid a
+    supergradient of the concave ``log v`` as the right one.
+    """
+    if not np.isfinite(log_value):
+        return 0.0
+    raw = free - gamma * slope
+    if gamma * slope > floor and raw < cap:
+        return -slope / (raw * raw)
+    return 0.0
+
+
+@numba.njit(cache=True, nogil=True)
 def cell_log_values(gamma, slope, floor, free, cap, limit, theta, log_samples, out):
     """Fill ``out`` (shape ``(N, K)``) with ``log v`` of every cell at floor ``gamma``."""
     n_rows, n_columns = slope.shape
@@ -58,8 +74,10 @@ def device_log_values(gammas, slope, floor, free, cap, limit, theta, log_samples
 
 @numba.njit(cache=True, nogil=True)
 def top_cells(gamma, slope, floor, free, cap, limit, theta, log_samples,
-              best_value, best_column, second_value, second_column, third_value):
+              best_value, best_column, second_value, second_column, third_value, best_slope, second_slope):
     """Find each device's two best cells and the best value of the rest at floor ``gamma``, in one pass.
+
+    ``best_slope`` and ``second_slope`` receive the derivative of the two cells' ``log v`` in the floor.
 
     Among equal values the earlier column (smaller ``L``) ranks first, as with ``numpy.argmax``.
     A device with fewer than two finite values reports column 0 for the missing ones.
@@ -83,3 +101,7 @@ def top_cells(gamma, slope, floor, free, cap, limit, theta, log_samples,
         best_value[i], best_column[i] = first, first_j
         second_value[i], second_column[i] = second, second_j
         third_value[i] = third
+        best_slope[i] = theta[i, first_j] * _cell_log_slope(
+            gamma, slope[i, first_j], floor[i, first_j], free[i, first_j], cap[i, first_j], first)
+        second_slope[i] = theta[i, second_j] * _cell_log_slope(
+            gamma, slope[i, second_j], floor[i, second_j], free[i, second_j], cap[i, second_j], second)
