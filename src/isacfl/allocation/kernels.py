@@ -32,10 +32,10 @@ def _cell_log_value(gamma, slope, floor, free, cap, limit, theta, log_samples):
 
 @numba.njit(cache=True, nogil=True)
 def _cell_log_slope(gamma, slope, floor, free, cap, log_value):
-    """Derivative of one cell's ``log v`` in the floor: ``-theta slope / p_c^2`` times ``1 / theta``.
+    """Return the derivative of one cell's ``log v`` in the floor divided by ``theta``, ``-slope / p_c^2``.
 
     The caller multiplies by ``theta``. The derivative is non-zero only where the upload power
-    falls linearly with the floor; at a kink this is the left derivative, which is as valid a
+    falls linearly with the floor. At a kink this is the left derivative, which is as valid a
     supergradient of the concave ``log v`` as the right one.
     """
     if not np.isfinite(log_value):

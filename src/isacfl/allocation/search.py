@@ -27,7 +27,7 @@ from .errors import ConvergenceWarning
 from .inner import InnerProblem, PointProfile
 
 #: Cell count up to which ``certified_search(bound="auto")`` uses the first-order bound.
-_SMALL_PROBLEM_CELLS = 1 << 14
+_SMALL_PROBLEM_CELLS = 1 << 16
 
 __all__ = ["SearchResult", "golden_section_search", "certified_search", "INVERSE_GOLDEN_RATIO"]
 
@@ -187,7 +187,7 @@ def certified_search(
     bound : {"auto", "first_order", "second_order"}, optional
         Interval bound of the branch and bound. ``first_order`` evaluates many floors per
         vectorised call and suits small problems; ``second_order`` needs far fewer evaluations on
-        large ones. ``auto`` picks ``first_order`` up to 16,384 cells.
+        large ones. ``auto`` picks ``first_order`` up to 65,536 cells.
 
     Returns
     -------
