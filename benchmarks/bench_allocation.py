@@ -2,10 +2,10 @@
 
 Run ``python benchmarks/bench_allocation.py`` (add ``--sizes 10 1000`` for a shorter run). For each
 number of devices ``N`` (``L_max = 64``, random scenario with the default parameters) it prints the
-wall time of each method (building the cell table included), the ratio of the certified search's
-time to golden section's, the device-snapshot cells each method evaluated per second, and the
-cells per second of the evaluation kernel alone. All methods run in the same process, one
-after the other, so the ratios compare like with like on whatever machine runs the script.
+wall time of each method, building the cell table included. It also prints the ratio of the
+certified search's time to golden section's, the device-snapshot cells each method evaluated per
+second, and the cells per second of the evaluation kernel alone. All methods run in the same
+process, one after the other, so the ratios compare like with like on whatever machine runs it.
 """
 
 from __future__ import annotations
