@@ -210,18 +210,19 @@ def certified_search(
     -----
     Branch and bound over intervals of ``gamma_min``. Below ``gamma_lo`` the objective grows
     linearly, and above ``gamma_hi`` it is infeasible, so the maximum over
-    ``[gamma_lo, gamma_hi]`` is the global one. The search repeatedly halves the intervals whose
+    ``[gamma_lo, gamma_hi]`` is the global one. The search repeatedly splits the intervals whose
     bound exceeds the best value found by more than the tolerance, and discards intervals whose
-    bound is at most that value. Each interval's bound is the smaller of two:
+    bound is at most that value. Two interval bounds are available:
 
-    * the first-order bound ``J(g) <= b * S(a)`` on ``[a, b]``, with ``S = sum_n V_n``, which is valid
-      because every ``V_n`` is non-increasing;
-    * a second-order bound (:func:`_interval_bound`) that uses the log-concavity of each
-      cell's value in the floor, which makes intervals near the optimum far cheaper to certify.
+    * ``first_order``: ``J(g) <= b * S(a)`` on ``[a, b]``, with ``S = sum_n V_n``, which is valid
+      because every ``V_n`` is non-increasing. Intervals are halved.
+    * ``second_order``: :func:`_interval_bound`, which also uses the log-concavity of each cell's
+      value in the floor, so intervals near the optimum are far cheaper to certify. Intervals are
+      split where a device's best cell stops being feasible (:func:`_split_point`).
 
-    As the surviving intervals close in, cells that cannot be any device's best choice anywhere
-    in them are dropped, so that later evaluations are cheaper: cell ``(n, L)`` is dropped when
-    ``v_nL(a) < V_n(b)`` on the hull ``[a, b]`` of the survivors.
+    In both, as the surviving intervals close in, cells that cannot be any device's best choice
+    anywhere in them are dropped, so that later evaluations are cheaper: cell ``(n, L)`` is
+    dropped when ``v_nL(a) < V_n(b)`` on the hull ``[a, b]`` of the survivors.
 
     Examples
     --------
