@@ -3,13 +3,14 @@
 Two searches are provided.
 
 * :func:`golden_section_search` is the outer layer of the two-layer algorithm that the book
-  reproduces: golden-section search for the maximum
-  of a scalar function on an interval. It is exact for unimodal functions, but
-  ``J(gamma_min) = gamma_min * sum_n V_n(gamma_min)`` is not unimodal in general (the best snapshot
-  count of a device jumps as the floor rises), so it can stop at a local maximum.
+  reproduces: golden-section search for the maximum of a scalar function on an interval. It is
+  exact for unimodal functions, but ``J(gamma_min) = gamma_min * sum_n V_n(gamma_min)`` is not
+  unimodal in general (the best snapshot count of a device jumps as the floor rises), so it can
+  stop at a local maximum.
 * :func:`certified_search` is a branch and bound over ``gamma_min`` that returns the global maximum
-  together with an upper bound on it. It uses one fact: every ``V_n`` is non-increasing, so on an
-  interval ``[a, b]`` the objective obeys ``J(g) <= b * sum_n V_n(a)``.
+  together with an upper bound on it. It rests on two facts: every ``V_n`` is non-increasing, so
+  on an interval ``[a, b]`` the objective obeys ``J(g) <= b * sum_n V_n(a)``, and the log of each
+  cell's value is concave in the floor, which gives bounds of second order in ``b - a``.
 """
 
 from __future__ import annotations
