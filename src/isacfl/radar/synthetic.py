@@ -2,20 +2,21 @@
 
 Scene (every number is a modelling choice of this generator, not a property of the real data):
 a mono-static FMCW radar at the base station looks across a two-lane street. The receive array
-lies along the x axis and looks along +y. Lane 0 runs at ``y = 8 m`` in the +x direction, lane 1
-at ``y = 11.5 m`` in the -x direction. Each frame shows one vehicle at a uniformly drawn angle
-within the codebook's field of view, at a uniformly drawn speed, as a few point scatterers spread
-over its body, each with a Rayleigh-distributed amplitude. The static scene (poles, walls, parked
-cars) is a fixed set of clutter scatterers, the same in every frame of a data set, whose total
-power is ``clutter_to_vehicle_db`` above the mean vehicle echo at 10 m. Receiver noise is complex
-AWGN with the vehicle echo at 10 m ``reference_snr_db`` above it. The label is the best beam of a
-uniform 64-beam codebook (:class:`BeamCodebook`) for the angle of the vehicle's centre.
+lies along the x axis and looks along +y. Lane 0 runs at ``y = 10 m`` in the +x direction, lane 1
+at ``y = 14 m`` in the -x direction. Each frame shows one vehicle at a uniformly drawn angle
+within the codebook's field of view and at a uniformly drawn speed. The vehicle is a few point
+scatterers: a steady one at its centre and others with Rayleigh-distributed amplitudes spread
+over its body. The static scene (poles, walls, parked cars) is a fixed set of clutter
+scatterers, the same in every frame of a data set, whose total power is
+``clutter_to_vehicle_db`` (default 0 dB) above the mean vehicle echo at 10 m. Receiver noise is
+complex AWGN with the vehicle echo at 10 m ``reference_snr_db`` above it. The label is the best
+beam of a uniform 64-beam codebook (:class:`BeamCodebook`) for the angle of the vehicle's centre.
 
 The radar parameters are those of the real frames (77 GHz start frequency, 15.015 MHz/us slope,
 5 Msps, 4 receive antennas at half-wavelength spacing). The chirp period of 65 us is a choice.
-:data:`REDUCED_RADAR` keeps 64 samples per chirp and 16 chirps per frame instead of 256 and 128, so
-that a few hundred frames take a few MB (the shorter sweep coarsens the range bins from 0.2 m to
-0.8 m). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
+:data:`REDUCED_RADAR` keeps 32 samples per chirp and 16 chirps per frame instead of 256 and 128,
+so that a few hundred frames take a few MB (the shorter sweep coarsens the range bins from
+0.2 m to 1.6 m). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
 
 Signal model of one point scatterer with complex amplitude ``b`` at range ``R``, radial velocity
 ``v`` (positive when receding) and angle ``theta`` from boresight, at antenna ``a``, sample ``n``
@@ -74,7 +75,8 @@ logger = logging.getLogger(__name__)
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
 
-# Frames synthesised per vectorised batch; bounds the memory of the full-size preset to ~0.3 GB.
+# Frames synthesised per vectorised batch. With full-size frames one batch takes an estimated few
+# hundred MB of intermediate arrays.
 _BATCH_FRAMES = 64
 
 
@@ -162,7 +164,7 @@ class FmcwRadar:
 
 #: The real Scenario 9 frame size: 4 antennas, 256 samples, 128 chirps (1 MiB per frame).
 FULL_RADAR = FmcwRadar()
-#: The default synthetic frame size: 4 antennas, 64 samples, 16 chirps (32 KiB per frame).
+#: The default synthetic frame size: 4 antennas, 32 samples, 16 chirps (16 KiB per frame).
 REDUCED_RADAR = FmcwRadar(n_samples=32, n_chirps=16)
 
 
@@ -237,8 +239,10 @@ class SyntheticConfig:
     centre_power_fraction: float = 0.5
     #: Static point scatterers of the scene.
     n_clutter_scatterers: int = 6
-    #: Total static clutter power over the mean vehicle echo at 10 m, in dB.
-    clutter_to_vehicle_db: float = 10.0
+    #: Total static clutter power over the mean vehicle echo at 10 m, in dB. At 0 dB FedAvg reached
+    #: 16 % top-1 accuracy from frames at 3 dB and 6 % from frames at -8 dB (40 rounds, 10
+    #: devices), so the sensing SNRs of the allocations matter. At 10 dB it learned from neither.
+    clutter_to_vehicle_db: float = 0.0
     #: Mean vehicle echo at 10 m over the receiver noise, per raw sample, in dB.
     reference_snr_db: float = 10.0
     #: Shares of the frames in the train, validation and test splits.
