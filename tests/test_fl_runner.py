@@ -96,7 +96,7 @@ def test_numbers_independent_of_thread_count(tmp_path, fake_allocation):
     assert one.accuracy_test == two.accuracy_test
 
 
-@pytest.mark.parametrize("damage", ["truncate", "edit", "other_seed"])
+@pytest.mark.parametrize("damage", ["truncate", "edit", "other_seed", "binary", "deeply_nested"])
 def test_damaged_file_recomputed(tmp_path, fake_allocation, caplog, damage):
     config = RunConfig(**SMALL)
     original = run(config, 0, results_dir=tmp_path)
@@ -108,6 +108,10 @@ def test_damaged_file_recomputed(tmp_path, fake_allocation, caplog, damage):
         document = json.loads(text)
         document["history"]["accuracy_test"][-1][1] = 1.0
         path.write_text(json.dumps(document))
+    elif damage == "binary":
+        path.write_bytes(b"\xff\xfe\x00" + text.encode()[:100])
+    elif damage == "deeply_nested":
+        path.write_text("[" * 100_000)
     else:
         run(config, 5, results_dir=tmp_path)
         path.write_text(result_path(config, 5, tmp_path).read_text())

@@ -101,11 +101,12 @@ def load_result(config: RunConfig, seed: int, root: str | Path | None = None) ->
     """
     path = result_path(config, seed, root)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
     try:
-        document = json.loads(text)
+        # A file of random bytes fails to decode, and a deeply nested one exhausts the parser's stack.
+        document = json.loads(raw.decode("utf-8"))
         payload = {key: value for key, value in document.items() if key != "sha256"}
         if document.get("sha256") != _checksum(payload):
             raise ValueError("checksum mismatch")
@@ -114,6 +115,6 @@ def load_result(config: RunConfig, seed: int, root: str | Path | None = None) ->
             if payload.get(key) != value:
                 raise ValueError(f"{key} is {payload.get(key)!r}, expected {value!r}")
         return History.from_dict(payload["history"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         logger.warning("ignoring invalid result file %s (%s); recomputing it", path, error)
         return None
