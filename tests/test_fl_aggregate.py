@@ -88,3 +88,19 @@ def test_length_mismatch_raises():
 def test_negative_sample_count_raises():
     with pytest.raises(ValueError, match="num_examples must be finite and >= 0"):
         aggregation_weights([10, -1], [True, True])
+
+
+def test_client_shape_mismatch_raises():
+    # A (3,) client tensor would broadcast into the (2, 3) sum and corrupt the model silently.
+    global_state = _states([0.0])[0]
+    clients = _states([1.0, 2.0])
+    clients[1]["w"] = torch.ones(3)
+    with pytest.raises(ValueError, match=r"client state 1 has parameter 'w' of shape \(3,\)"):
+        aggregate(global_state, clients, [10, 10], [True, True])
+
+
+def test_stacked_missing_parameter_raises():
+    global_state = _states([0.0])[0]
+    stacked = {"w": torch.ones(2, 2, 3)}
+    with pytest.raises(ValueError, match="lack the parameter 'b'"):
+        aggregate_stacked(global_state, stacked, [10, 10], [True, True])

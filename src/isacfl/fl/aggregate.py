@@ -94,8 +94,8 @@ def aggregate(
     Raises
     ------
     ValueError
-        If the number of client states differs from the length of ``num_examples``, or a client
-        state lacks a key of ``global_state``.
+        If the number of client states differs from the length of ``num_examples``, or the state
+        of an uploading client lacks a key of ``global_state`` or holds a tensor of another shape.
 
     Notes
     -----
@@ -128,7 +128,14 @@ def aggregate(
         for n in senders:
             if name not in client_states[n]:
                 raise ValueError(f"client state {n} lacks the parameter {name!r} of the global model")
-            total += float(weights[n]) * client_states[n][name].detach().to(tensor.dtype)
+            client = client_states[n][name]
+            # torch would broadcast a smaller tensor into the sum without an error.
+            if client.shape != tensor.shape:
+                raise ValueError(
+                    f"client state {n} has parameter {name!r} of shape {tuple(client.shape)}, "
+                    f"but the global model's is {tuple(tensor.shape)}"
+                )
+            total += float(weights[n]) * client.detach().to(tensor.dtype)
         new_state[name] = total
     return new_state
 
@@ -160,6 +167,8 @@ def aggregate_stacked(
         if not torch.is_floating_point(tensor):
             new_state[name] = tensor.detach().clone()
             continue
+        if name not in stacked_states:
+            raise ValueError(f"the stacked client states lack the parameter {name!r} of the global model")
         stacked = stacked_states[name].detach()
         if stacked.shape[1:] != tensor.shape or stacked.shape[0] != len(weights):
             raise ValueError(
