@@ -147,6 +147,58 @@ def test_read_idx_rejects_truncated_file(tmp_path):
         data.read_idx(tmp_path / "short")
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (bytes([0, 0, 0x08, 3, 0, 0]), "shorter than the 16-byte header"),
+        (bytes([0, 0, 0x08, 255]) + bytes(8), "shorter than the 1024-byte header"),
+        (bytes([0, 0, 0x0C, 1]) + struct.pack(">I", 2) + bytes(7),
+         r"contains 1.75 values but its header declares shape \(2,\)"),
+    ],
+    ids=["short_header", "header_beyond_file", "partial_value"],
+)
+def test_read_idx_rejects_malformed_header(tmp_path, content, message):
+    path = tmp_path / "malformed-idx1-ubyte"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as error:
+        data.read_idx(path)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("damage", ["not_gzip", "truncated", "bad_crc"])
+def test_read_idx_rejects_broken_gzip(tmp_path, damage):
+    path = tmp_path / "a-idx1-ubyte.gz"
+    _write_idx(path, np.arange(50))
+    payload = path.read_bytes()
+    broken = {"not_gzip": b"not gzip at all", "truncated": payload[:20], "bad_crc": payload[:-8] + bytes(8)}[damage]
+    path.write_bytes(broken)
+    with pytest.raises(ValueError, match="is not a valid gzip file") as error:
+        data.read_idx(path)
+    assert str(path) in str(error.value)
+
+
+def test_read_idx_missing_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        data.read_idx(tmp_path / "absent-idx1-ubyte.gz")
+
+
+def test_load_mnist_rejects_float_images(tmp_path, mirror):
+    # Float pixels would be divided by 255 as if they were bytes.
+    folder, arrays = mirror
+    images = np.asarray(arrays["train_images"], dtype=">f4") / 255.0
+    header = bytes([0, 0, 0x0D, 3]) + struct.pack(">3I", *images.shape)
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(header + images.tobytes()))
+    with pytest.raises(ValueError, match="train images .* must be unsigned bytes"):
+        data.load_mnist(folder)
+
+
+def test_load_mnist_root_is_a_file(tmp_path):
+    path = tmp_path / "mnist.zip"
+    path.write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        data.load_mnist(path)
+
+
 def test_load_mnist_from_idx_folder(mirror, caplog):
     folder, arrays = mirror
     with caplog.at_level(logging.INFO, logger="isacfl.data"):

@@ -25,6 +25,7 @@ import shutil
 import struct
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -90,24 +91,40 @@ def read_idx(path: str | Path) -> np.ndarray:
 
     Raises
     ------
+    FileNotFoundError
+        If the file does not exist.
     ValueError
-        If the magic number or the size does not match the IDX format.
+        If a ``.gz`` file is not valid gzip, or the magic number, the header or the size does not
+        match the IDX format. The message names the file.
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        raw = handle.read()
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read()
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise ValueError(f"{path} is not a valid gzip file ({error})") from None
+    else:
+        raw = path.read_bytes()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
     dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     if raw[2] not in dtypes:
         raise ValueError(f"{path} has an unknown IDX element type 0x{raw[2]:02x}")
     ndim = raw[3]
-    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path} contains {data.size} values but its header declares shape {shape}")
-    return data.reshape(shape)
+    offset = 4 + 4 * ndim
+    if len(raw) < offset:
+        raise ValueError(
+            f"{path} is {len(raw)} bytes long, shorter than the {offset}-byte header of a {ndim}-d IDX file"
+        )
+    shape = struct.unpack(f">{ndim}I", raw[4:offset])
+    dtype = np.dtype(dtypes[raw[2]])
+    payload_bytes = len(raw) - offset
+    if payload_bytes != int(np.prod(shape, dtype=object)) * dtype.itemsize:
+        raise ValueError(
+            f"{path} contains {payload_bytes / dtype.itemsize:g} values but its header declares shape {shape}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=offset).reshape(shape)
 
 
 def _find_idx(folder: Path, gz_name: str) -> Path | None:
@@ -126,6 +143,12 @@ def _load_idx_folder(folder: Path) -> MnistData:
         arrays[key] = read_idx(path)
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        # Pixels are scaled by 1/255 below, which is right for unsigned bytes only.
+        for kind, array in (("images", images), ("labels", labels)):
+            if array.dtype != np.uint8:
+                raise ValueError(
+                    f"MNIST {split} {kind} in {folder} must be unsigned bytes (IDX type 0x08), got {array.dtype}"
+                )
         if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
             raise ValueError(f"MNIST {split} files in {folder} have shapes {images.shape} and {labels.shape}")
         if labels.size and (labels.min() < 0 or labels.max() > 9):
@@ -268,7 +291,9 @@ def load_mnist(root: str | Path | None = None, *, download: bool | None = None) 
     if root is not None:
         folder = Path(root).expanduser()
         if not folder.is_dir():
-            raise FileNotFoundError(f"MNIST folder {folder} does not exist (set by root or ISACFL_MNIST_DIR)")
+            raise FileNotFoundError(
+                f"MNIST folder {folder} does not exist or is not a folder (set by root or ISACFL_MNIST_DIR)"
+            )
         data = _load_idx_folder(folder)
         logger.info("MNIST source: IDX files in %s (%d train, %d test images)", folder,
                     len(data.train_labels), len(data.test_labels))
