@@ -125,6 +125,33 @@ def test_from_json_rejects_non_object(tmp_path):
         Scenario.from_json(path)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("[1, 2]", "must be an object, got list"),
+    ("  [1, 2]", "must be an object, got list"),
+    ("", "Expecting value"),
+])
+def test_from_json_reads_non_object_text_as_json(text, message):
+    # Only "{" used to mark JSON text, so these were opened as file names.
+    with pytest.raises(ValueError, match=message):
+        Scenario.from_json(text)
+
+
+def test_from_json_reads_path_string(tmp_path):
+    path = tmp_path / "scenario.json"
+    Scenario(n_devices=2).to_json(path)
+    assert Scenario.from_json(str(path)) == Scenario(n_devices=2)
+
+
+def test_replace_rejects_unknown_key():
+    with pytest.raises(ValueError, match=r"unknown scenario parameter\(s\) \['budget_j'\]; allowed keys are"):
+        Scenario().replace(budget_j=1.0)
+
+
+def test_scenario_rejects_unstorable_n_devices():
+    with pytest.raises(ValueError, match="n_devices=100000000000000000000 is too large to store snapshot_s"):
+        Scenario(n_devices=1e20)
+
+
 # -- storage and serialisation ---------------------------------------------------------------
 
 
@@ -181,8 +208,13 @@ def test_device_returns_plain_floats():
     assert device["target_distance_m"] == 95.0
     assert type(device["target_distance_m"]) is float
     assert device["max_snapshots"] == 32
-    with pytest.raises(ValueError, match=r"device index n must be in \[0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"device index n must be an integer in \[0, 1\], got 2"):
         scenario.device(2)
+
+
+def test_device_rejects_fractional_index():
+    with pytest.raises(ValueError, match=r"device index n must be an integer in \[0, 2\], got 1.5"):
+        Scenario(n_devices=3).device(1.5)
 
 
 # -- random positions ------------------------------------------------------------------------
@@ -220,6 +252,12 @@ def test_random_custom_ranges_and_overrides():
 def test_random_rejects_bad_range(bad):
     with pytest.raises(ValueError, match=r"target_distance_range_m must satisfy 0 < lo <= hi < inf"):
         Scenario.random(3, seed=0, target_distance_range_m=bad)
+
+
+@pytest.mark.parametrize("bad", [(100.0,), (10.0, 20.0, 30.0), ("near", "far"), 5.0])
+def test_random_rejects_malformed_range(bad):
+    with pytest.raises(ValueError, match=r"server_distance_range_m must be a pair \(lo, hi\) of numbers"):
+        Scenario.random(3, seed=0, server_distance_range_m=bad)
 
 
 def test_random_rejects_bad_n_devices():

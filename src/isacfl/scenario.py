@@ -137,7 +137,12 @@ def _check_real(name: str, value: Any, n_devices: int | None) -> float | np.ndar
             raise ValueError(f"{name} must be a scalar shared by all devices, got shape {array.shape}")
     else:
         if array.ndim == 0:
-            array = np.full(n_devices, float(array))
+            try:
+                array = np.full(n_devices, float(array))
+            except (ValueError, MemoryError):
+                raise ValueError(
+                    f"n_devices={n_devices} is too large to store {name} for every device"
+                ) from None
         elif array.shape != (n_devices,):
             raise ValueError(
                 f"{name} must be a scalar or an array of length n_devices={n_devices}, "
@@ -155,6 +160,17 @@ def _check_real(name: str, value: Any, n_devices: int | None) -> float | np.ndar
     array = array.copy()
     array.setflags(write=False)
     return array
+
+
+def _check_range(name: str, bounds: Any) -> tuple[float, float]:
+    """Validate a distance range ``(lo, hi)`` in metres and return it as two floats."""
+    try:
+        lo, hi = (float(bound) for bound in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (lo, hi) of numbers in metres, got {bounds!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        raise ValueError(f"{name} must satisfy 0 < lo <= hi < inf, got ({lo!r}, {hi!r})")
+    return lo, hi
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -315,14 +331,10 @@ class Scenario:
         """
         if isinstance(n_devices, bool) or not isinstance(n_devices, (int, np.integer)) or n_devices < 1:
             raise ValueError(f"n_devices must be an integer >= 1, got {n_devices!r}")
-        target_lo, target_hi = target_distance_range_m or cls.TARGET_DISTANCE_RANGE_M
-        server_lo, server_hi = server_distance_range_m or cls.SERVER_DISTANCE_RANGE_M
-        for name, lo, hi in (
-            ("target_distance_range_m", target_lo, target_hi),
-            ("server_distance_range_m", server_lo, server_hi),
-        ):
-            if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
-                raise ValueError(f"{name} must satisfy 0 < lo <= hi < inf, got ({lo!r}, {hi!r})")
+        target_range = target_distance_range_m or cls.TARGET_DISTANCE_RANGE_M
+        server_range = server_distance_range_m or cls.SERVER_DISTANCE_RANGE_M
+        target_lo, target_hi = _check_range("target_distance_range_m", target_range)
+        server_lo, server_hi = _check_range("server_distance_range_m", server_range)
         rng = np.random.default_rng(seed)
         target = rng.uniform(target_lo, target_hi, size=n_devices)
         server = np.sqrt(rng.uniform(server_lo**2, server_hi**2, size=n_devices))
@@ -332,6 +344,10 @@ class Scenario:
 
     def replace(self, **changes: Any) -> "Scenario":
         """Return a copy with some parameters changed (validated like a new scenario)."""
+        known = {field.name for field in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown scenario parameter(s) {unknown}; allowed keys are {sorted(known)}")
         return dataclasses.replace(self, **changes)
 
     # -- serialisation --------------------------------------------------------------------
@@ -369,11 +385,15 @@ class Scenario:
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "Scenario":
-        """Read a scenario from JSON text or from a path to a JSON file."""
-        if isinstance(text_or_path, Path) or not str(text_or_path).lstrip().startswith("{"):
-            text = Path(text_or_path).read_text()
+        """Read a scenario from JSON text or from a path to a JSON file.
+
+        A string is read as JSON text when it is empty or starts with ``{`` or ``[`` (after
+        whitespace), and as a path otherwise.
+        """
+        if isinstance(text_or_path, str) and text_or_path.lstrip()[:1] in ("{", "[", ""):
+            text = text_or_path
         else:
-            text = str(text_or_path)
+            text = Path(text_or_path).read_text()
         params = json.loads(text)
         if not isinstance(params, dict):
             raise ValueError(f"a scenario JSON document must be an object, got {type(params).__name__}")
@@ -392,8 +412,8 @@ class Scenario:
 
     def device(self, n: int) -> dict[str, float]:
         """Return every parameter of device ``n`` as a plain float (for tables and messages)."""
-        if not 0 <= n < self.n_devices:
-            raise ValueError(f"device index n must be in [0, {self.n_devices - 1}], got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < self.n_devices:
+            raise ValueError(f"device index n must be an integer in [0, {self.n_devices - 1}], got {n!r}")
         out: dict[str, float] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
