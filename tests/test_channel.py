@@ -38,11 +38,30 @@ def test_samples_broadcast_devices_by_snapshots():
 
 
 def test_samples_rejects_zero_snapshots():
-    with pytest.raises(ValueError, match="snapshots must be >= 1"):
+    with pytest.raises(ValueError, match="snapshots must be whole numbers >= 1"):
         channel.samples(1.0, 2e-4, [1, 0])
 
 
 # -- E2: sensing SNR -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "duration, snapshot, snapshots, message",
+    [
+        (1.0, 2e-4, 1.5, "snapshots must be whole numbers >= 1, got array\\(1.5\\)"),
+        (1.0, 2e-4, np.nan, "snapshots must be whole numbers >= 1"),
+        (1.0, 2e-4, np.inf, "snapshots must be whole numbers >= 1"),
+        (-1.0, 2e-4, 1, "sensing_duration_s must be finite and >= 0, got -1.0"),
+        (np.nan, 2e-4, 1, "sensing_duration_s must be finite and >= 0"),
+        (1.0, 0.0, 1, "snapshot_s must be finite and > 0, got 0.0"),
+        (1.0, np.nan, 1, "snapshot_s must be finite and > 0"),
+        (1e300, 1e-300, 1, "too large for an int64 sample count"),
+    ],
+)
+def test_samples_rejects_invalid_input(duration, snapshot, snapshots, message):
+    # Each of these used to return a wrapped-around or truncated count instead of an error.
+    with pytest.raises(ValueError, match=message):
+        channel.samples(duration, snapshot, snapshots)
 
 
 def test_sensing_gain_factor_defaults():
@@ -116,6 +135,13 @@ def test_success_probability_hand_values():
 def test_success_probability_rejects_negative_power():
     with pytest.raises(ValueError, match="comm_power_w must be >= 0"):
         channel.success_probability(-1.0, 1.0)
+
+
+@pytest.mark.parametrize("theta", [-1.0, -np.inf, np.nan])
+def test_success_probability_rejects_invalid_theta(theta):
+    # A negative theta used to give a "probability" of e = 2.718 at p^c = theta = 1.
+    with pytest.raises(ValueError, match=r"theta_w must be >= 0 \(not NaN\)"):
+        channel.success_probability(1.0, theta)
 
 
 def test_success_probability_matches_rayleigh_simulation():

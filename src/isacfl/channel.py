@@ -47,16 +47,35 @@ def samples(sensing_duration_s: ArrayLike, snapshot_s: ArrayLike, snapshots: Arr
     numpy.ndarray of int64
         Number of samples ``D`` (may be 0 when one sample takes longer than ``T_s``).
 
+    Raises
+    ------
+    ValueError
+        If ``snapshots`` is not a whole number >= 1, ``sensing_duration_s`` is negative or not
+        finite, ``snapshot_s`` is not positive and finite, or ``D`` does not fit in int64.
+
     Examples
     --------
     >>> samples(1.0, 2e-4, [1, 5, 32])
     array([5000, 1000,  156])
     """
     snapshots = np.asarray(snapshots)
-    if np.any(snapshots < 1):
-        raise ValueError(f"snapshots must be >= 1, got {snapshots!r}")
-    ratio = np.asarray(sensing_duration_s, dtype=float) / (snapshots * np.asarray(snapshot_s, dtype=float))
-    return np.floor(ratio * (1.0 + _FLOOR_SLACK)).astype(np.int64)
+    if not np.all((snapshots >= 1) & np.isfinite(snapshots) & (snapshots == np.floor(snapshots))):
+        raise ValueError(f"snapshots must be whole numbers >= 1, got {snapshots!r}")
+    duration = np.asarray(sensing_duration_s, dtype=float)
+    if not np.all((duration >= 0) & np.isfinite(duration)):
+        raise ValueError(f"sensing_duration_s must be finite and >= 0, got {sensing_duration_s!r}")
+    snapshot = np.asarray(snapshot_s, dtype=float)
+    if not np.all((snapshot > 0) & np.isfinite(snapshot)):
+        raise ValueError(f"snapshot_s must be finite and > 0, got {snapshot_s!r}")
+    with np.errstate(over="ignore"):
+        count = np.floor(duration / (snapshots * snapshot) * (1.0 + _FLOOR_SLACK))
+    # Casting a count of 2^63 or more to int64 would wrap around to a negative number.
+    if np.any(count >= 2.0**63):
+        raise ValueError(
+            f"sensing_duration_s / (snapshots * snapshot_s) is too large for an int64 sample count, "
+            f"got up to {float(np.max(count)):g}"
+        )
+    return count.astype(np.int64)
 
 
 def sensing_gain_factor(scenario: Scenario) -> np.ndarray:
@@ -161,6 +180,11 @@ def success_probability(comm_power_w: ArrayLike, theta_w: ArrayLike) -> np.ndarr
 
     ``p = 0`` when ``p^c = 0`` or ``theta = inf``; the result always lies in ``[0, 1]``.
 
+    Raises
+    ------
+    ValueError
+        If ``comm_power_w`` or ``theta_w`` is negative, or ``theta_w`` is NaN.
+
     Examples
     --------
     >>> success_probability([0.0, 1.0, 2.0], 1.0).round(4)
@@ -170,6 +194,9 @@ def success_probability(comm_power_w: ArrayLike, theta_w: ArrayLike) -> np.ndarr
     theta = np.asarray(theta_w, dtype=float)
     if np.any(power < 0):
         raise ValueError(f"comm_power_w must be >= 0, got {comm_power_w!r}")
+    # A negative threshold would give exp(-theta / p) > 1.
+    if not np.all(theta >= 0):
+        raise ValueError(f"theta_w must be >= 0 (not NaN), got {theta_w!r}; allowed range is [0, inf]")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = np.exp(-theta / power)
     return np.where((power > 0) & np.isfinite(theta), value, 0.0)
