@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..allocation import allocate
 from ..channel import snr_db
