@@ -199,7 +199,7 @@ class BeamCodebook:
         return -fov / 2 + (np.arange(self.n_beams) + 0.5) * fov / self.n_beams
 
     def gains(self, angle_rad: ArrayLike) -> np.ndarray:
-        """Normalised array gain of every beam towards ``angle_rad``, shape ``(..., n_beams)``, in [0, 1]."""
+        """Return the normalised gain, in [0, 1], of every beam towards ``angle_rad``, shape ``(..., n_beams)``."""
         angle = np.asarray(angle_rad, dtype=float)[..., None]
         # Phase difference per element between the beam and the direction: pi (sin a - sin b).
         delta = np.pi * (np.sin(angle) - np.sin(self.beam_angles_rad))
