@@ -585,3 +585,24 @@ def test_no_warning_on_default_search():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         allocate(Scenario.random(10, seed=2, target_distance_range_m=(20.0, 60.0)), "proposed")
+
+
+def test_huge_max_snapshots_capped_at_one_sample():
+    from isacfl.allocation.inner import snapshot_counts
+
+    scenario = Scenario(n_devices=2, max_snapshots=10**9, snapshot_s=[2e-4, 0.25])
+    counts = snapshot_counts(scenario)
+    # floor(1 s / 2e-4 s) = 5000 is the longest count that still yields one sample.
+    assert counts[0] == 1
+    assert counts[-1] == 5000
+    capped = allocate(scenario, "proposed")
+    reference = allocate(scenario.replace(max_snapshots=5000), "proposed")
+    assert capped.objective == pytest.approx(reference.objective, rel=1e-12)
+    assert capped.snapshots.tolist() == reference.snapshots.tolist()
+
+
+@pytest.mark.parametrize("strategy", ["proposed", "golden"])
+def test_underflowing_sensing_gain_is_infeasible(strategy):
+    scenario = Scenario(n_devices=2, target_distance_m=[90.0, 1e80])
+    with pytest.raises(InfeasibleScenarioError, match="device 1 is infeasible: its sensing gain factor"):
+        allocate(scenario, strategy)

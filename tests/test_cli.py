@@ -86,3 +86,47 @@ def test_module_entry_point(scenario_file):
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["strategy"] == "maxcomm"
+
+
+def _run_module(*arguments: str, env_profile: str | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = dict(os.environ)
+    if env_profile is not None:
+        env["ISACFL_PROFILE"] = env_profile
+    return subprocess.run([sys.executable, "-m", "isacfl", *arguments], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        (("sweep", "nope"), "sweep must be one of"),
+        (("sweep", "9", "--jobs", "0"), "n_jobs"),
+        (("allocate", "missing.json", "--strategy", "bogus"), "invalid choice: 'bogus'"),
+        (("allocate", "missing.json", "--rho", "x"), "invalid float value"),
+    ],
+)
+def test_module_errors_exit_two_one_line(arguments, fragment):
+    result = _run_module(*arguments)
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_module_bad_profile_env_exits_two():
+    result = _run_module("sweep", "9", env_profile="bogus")
+    assert result.returncode == 2
+    assert "profile must be one of" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_allocate_zero_sensing_gain_exits_two(tmp_path):
+    path = tmp_path / "underflow.json"
+    path.write_text(json.dumps({"n_devices": 2, "sensing_fading_mean": 1e-300, "sensing_gain": 1e-30}))
+    result = _run_module("allocate", str(path))
+    assert result.returncode == 2
+    assert "device 0 is infeasible" in result.stderr
+    assert "sensing gain factor" in result.stderr
+    assert result.stdout == ""

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .errors import CommandError
 from .profiles import ENV_VAR, PROFILES
 
 __all__ = ["main", "build_parser", "COMMANDS", "CommandError"]
@@ -25,8 +26,12 @@ __all__ = ["main", "build_parser", "COMMANDS", "CommandError"]
 logger = logging.getLogger(__name__)
 
 
-class CommandError(Exception):
-    """Invalid input to a subcommand; :func:`main` prints the message and exits with code 2."""
+class _ArgumentParser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(2)
 
 
 def _load_scenario(path: str):
@@ -98,7 +103,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(prog="isacfl", description="ISAC-FL: allocator, experiments and book tools.")
+    parser = _ArgumentParser(prog="isacfl", description="ISAC-FL: allocator, experiments and book tools.")
     parser.add_argument("--profile", choices=sorted(PROFILES), default=None,
                         help=f"run-size profile of heavy runs (default: ${ENV_VAR} or book)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)")
@@ -121,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"isacfl {args.command}: error: {error}".replace("\n", " "), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of stdout closed early (e.g. `| head`): silence the flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

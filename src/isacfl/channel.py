@@ -95,11 +95,13 @@ def sensing_gain_factor(scenario: Scenario) -> np.ndarray:
     >>> float(sensing_gain_factor(s)[0])  # 100 * 1e-8 / (1e-12 * 1e4)
     100.0
     """
-    return (
-        scenario.sensing_gain
-        * scenario.sensing_fading_mean
-        / (scenario.noise_power_w * scenario.target_distance_m**scenario.sensing_pathloss_exponent)
-    )
+    # Distances of astronomical size overflow d^alpha to inf, giving a_n = 0 (no reachable SNR).
+    with np.errstate(over="ignore"):
+        return (
+            scenario.sensing_gain
+            * scenario.sensing_fading_mean
+            / (scenario.noise_power_w * scenario.target_distance_m**scenario.sensing_pathloss_exponent)
+        )
 
 
 def sensing_snr(sensing_power_w: ArrayLike, snapshots: ArrayLike, gain_factor: ArrayLike) -> np.ndarray:

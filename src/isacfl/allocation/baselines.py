@@ -17,7 +17,7 @@ import numpy as np
 from ..channel import outage_threshold_w, samples, sensing_gain_factor, success_probability, upload_slot_s
 from ..scenario import Scenario
 from .errors import InfeasibleScenarioError
-from .inner import ENERGY_SLACK
+from .inner import ENERGY_SLACK, snapshot_counts
 
 __all__ = ["BASELINES", "baseline_allocation"]
 
@@ -94,7 +94,7 @@ def baseline_allocation(scenario: Scenario, rule: str, rho: float | None = None)
         sensing_share = _SENSING_SHARE[rule]
 
     s = scenario
-    snapshots = np.arange(1, s.max_snapshots + 1)
+    snapshots = snapshot_counts(s)
     count = samples(s.sensing_duration_s, s.snapshot_s[:, None], snapshots[None, :])
     slot = upload_slot_s(s.round_deadline_s, s.train_s_per_sample[:, None], count)
     theta = outage_threshold_w(slot, s.model_bits, s.bandwidth_hz[:, None], s.noise_power_w,

@@ -32,7 +32,7 @@ from ..scenario import Scenario
 from . import kernels
 from .errors import InfeasibleScenarioError
 
-__all__ = ["InnerProblem", "device_values", "objective"]
+__all__ = ["InnerProblem", "device_values", "objective", "snapshot_counts"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,20 @@ ENERGY_SLACK = 1e-12
 REACH_SLACK = 1e-9
 
 
+def snapshot_counts(scenario: Scenario) -> np.ndarray:
+    """Return the snapshot counts ``1..L`` worth enumerating for ``scenario``.
+
+    ``L`` is ``max_snapshots`` capped at the largest count that still yields one sample for some
+    device, ``max_n floor(T_s / t_n)``: a larger count gives every device zero samples (E1), so
+    enumerating it would only cost memory.
+
+    Examples
+    --------
+    >>> snapshot_counts(Scenario(n_devices=1, max_snapshots=10**9, snapshot_s=0.25)).tolist()
+    [1, 2, 3, 4]
+    """
+    longest = int(np.max(samples(scenario.sensing_duration_s, scenario.snapshot_s, 1)))
+    return np.arange(1, max(1, min(scenario.max_snapshots, longest)) + 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,8 +202,19 @@ class InnerProblem:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         s = scenario
-        snapshots = np.arange(1, s.max_snapshots + 1)
+        snapshots = snapshot_counts(s)
         gain = sensing_gain_factor(s)
+        unreachable = np.flatnonzero(~(np.isfinite(gain) & (gain > 0)))
+        if unreachable.size:
+            n = int(unreachable[0])
+            raise InfeasibleScenarioError(
+                f"device {n} is infeasible: its sensing gain factor G*xi_bar/(sigma^2*d^alpha_s) is "
+                f"{float(gain[n])!r} 1/W (it under- or overflows in float64), so no positive sensing SNR can be "
+                "targeted; bring sensing_gain, sensing_fading_mean, noise_power_w and target_distance_m "
+                "to physical magnitudes",
+                device=n,
+                shortfall_j=float("inf"),
+            )
         count = samples(s.sensing_duration_s, s.snapshot_s[:, None], snapshots[None, :])
         slot = upload_slot_s(s.round_deadline_s, s.train_s_per_sample[:, None], count)
         theta = outage_threshold_w(

@@ -54,15 +54,17 @@ def format_summary(result: SweepResult) -> str:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..__main__ import CommandError
+    from ..errors import CommandError
 
-    profile = get_profile(args.sweep_profile or args.profile)
     start = time.perf_counter()
     try:
+        profile = get_profile(args.sweep_profile or args.profile)
         result = run_sweep(args.figure, profile, n_jobs=args.jobs, scheduler_address=args.dask_scheduler,
                            progress=not args.no_progress)
     except ValueError as error:
         raise CommandError(str(error)) from None
+    except (OSError, TimeoutError) as error:
+        raise CommandError(f"the sweep could not reach its workers: {error}") from None
     elapsed = time.perf_counter() - start
     print(f"{result.figure} sweep at profile {profile.name}: {len(result.seeds)} seeds per point, "
           f"{profile.num_rounds} rounds, {result.info['computed_runs']} runs computed, "
