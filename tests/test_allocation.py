@@ -606,3 +606,10 @@ def test_underflowing_sensing_gain_is_infeasible(strategy):
     scenario = Scenario(n_devices=2, target_distance_m=[90.0, 1e80])
     with pytest.raises(InfeasibleScenarioError, match="device 1 is infeasible: its sensing gain factor"):
         allocate(scenario, strategy)
+
+
+def test_ratio_one_names_missing_sensing_energy():
+    scenario = Scenario.random(3, seed=0)
+    with pytest.raises(InfeasibleScenarioError, match=r"rho = 1 leaves no energy for sensing.*use rho < 1") as info:
+        allocate(scenario, "ratio", rho=1.0)
+    assert info.value.device == 0

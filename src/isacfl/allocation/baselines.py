@@ -121,6 +121,11 @@ def baseline_allocation(scenario: Scenario, rule: str, rho: float | None = None)
                 f"device {n} is infeasible: no snapshot count gives at least one sample that can be "
                 "trained and still leave time to upload within the round deadline",
                 device=n, shortfall_j=float("inf"))
+        if sensing_share == 0 and sensing_floor_j[n, 0] > 0:
+            raise InfeasibleScenarioError(
+                f"device {n} is infeasible under the {rule} rule: rho = 1 leaves no energy for sensing, "
+                f"but sensing_power_min_w = {float(s.sensing_power_min_w[n])!r} W > 0; use rho < 1",
+                device=n, shortfall_j=float("inf"))
         # Energy needed for p_th under this rule, p_th T_s / share + c_n D, against the budget.
         if sensing_share > 0:
             sensing_needed_j = sensing_floor_j[n, 0] / sensing_share
