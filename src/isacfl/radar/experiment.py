@@ -17,7 +17,7 @@ initial model and mini-batch order):
 
 A centralised run trains the same network on all clean training frames with the reference
 recipe of the DeepSense 6G baseline (Adam, learning rate 1e-3 divided by 10 every 10 epochs,
-weight decay 1e-4, batch 32): the ceiling that noise-free data and no upload loss would allow.
+weight decay 1e-4, batch 32). It is the ceiling that noise-free data and no upload loss allow.
 
 Modelling choices of the radar devices (see :func:`radar_scenario`): one snapshot is one frame of
 the real radar, 128 chirps of 65 us (8.32 ms), whatever size the stored frames have; the model
@@ -53,6 +53,7 @@ __all__ = [
     "SNAPSHOT_S",
     "TOPK",
     "TORCH_THREADS_PER_RUN",
+    "FL_ENGINE",
     "RadarExperimentConfig",
     "RadarRun",
     "radar_scenario",
@@ -77,6 +78,10 @@ TOPK = (1, 2, 3, 5)
 #: extra threads fight over cores (on a shared 2-core machine a run took 3 to 17 times longer with
 #: two threads than with one).
 TORCH_THREADS_PER_RUN = 1
+
+#: FedAvg engine of the radar runs. At one torch thread the per-device loop took 35 s where the
+#: vmap engine took 60 s for the same run of this convolutional network.
+FL_ENGINE = "reference"
 
 _Result = TypeVar("_Result")
 
@@ -107,26 +112,33 @@ class RadarExperimentConfig:
     #: Input map of the CNN: ``"range_angle"``, ``"range_velocity"`` or ``"radar_cube"`` (the map
     #: that the ISAC-FL paper uses for its radar experiment).
     transform: str = "range_angle"
-    #: Points of the angle FFT of range-angle maps. The reference uses 64, but 16 already sample the
-    #: spectrum of 4 antennas four times per resolution cell and make the CNN 4 times cheaper.
-    angle_fft_size: int = 16
+    #: Points of the angle FFT of range-angle maps. The reference uses 64. Four antennas resolve
+    #: only four angles, but the shape of the peak over a finer grid still locates a strong echo
+    #: within its resolution cell. On the clean synthetic set of 1,000 frames, the centralised
+    #: network named the best beam in 25 % of test frames with 16 points and in 35 % with 32.
+    #: 32 points cost half as much as 64.
+    angle_fft_size: int = 32
     #: Number of devices ``N``.
     n_devices: int = 10
     #: Communication rounds ``T``.
-    num_rounds: int = 30
+    num_rounds: int = 40
     #: Local SGD steps ``K`` per round.
     local_steps: int = 5
-    #: Mini-batch size of local steps and of centralised training.
-    batch_size: int = 32
-    #: SGD step size of the local updates. The MNIST runs use 0.05; 0.1 is a choice for this network,
-    #: and 0.2 left FedAvg at chance accuracy after 40 rounds on the synthetic set.
+    #: Mini-batch size of the local steps. 16 rather than 32 halves the cost of a round.
+    batch_size: int = 16
+    #: SGD step size of the local updates, chosen on clean centralised SGD runs: 0.1 learned
+    #: steadily, 0.3 diverged to chance accuracy.
     learning_rate: float = 0.1
     #: Evaluate the global model on the test set every this many rounds.
     eval_every: int = 5
-    #: Epochs of the centralised reference run.
-    centralised_epochs: int = 40
+    #: Epochs of the centralised reference run. The reference trains 40, but its learning rate is
+    #: 1e-5 after 20 epochs, and on the synthetic set the last 20 epochs changed top-1 accuracy by
+    #: about one point.
+    centralised_epochs: int = 20
     #: Learning rate of the centralised Adam optimiser.
     centralised_learning_rate: float = 1e-3
+    #: Mini-batch size of centralised training (the reference's).
+    centralised_batch_size: int = 32
     #: Scenario parameters set on top of :func:`radar_scenario` (for example ``energy_budget_j``).
     scenario_overrides: tuple[tuple[str, Any], ...] = ()
 
@@ -134,7 +146,7 @@ class RadarExperimentConfig:
         if self.transform not in TRANSFORMS:
             raise ValueError(f"transform must be one of {sorted(TRANSFORMS)}, got {self.transform!r}")
         for name in ("n_devices", "num_rounds", "local_steps", "batch_size", "eval_every", "centralised_epochs",
-                     "angle_fft_size"):
+                     "angle_fft_size", "centralised_batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -313,6 +325,7 @@ def run_radar_fl(dataset: RadarDataset, strategy: str, config: RadarExperimentCo
         factory, device_data, allocation.success_prob, (test_maps, dataset.test.labels),
         num_rounds=config.num_rounds, local_steps=config.local_steps, batch_size=config.batch_size,
         learning_rate=config.learning_rate, eval_every=config.eval_every, seed=seed, return_state=True,
+        engine=FL_ENGINE,
     )
     model = factory()
     model.load_state_dict(state)
@@ -335,7 +348,8 @@ def run_centralised(dataset: RadarDataset, config: RadarExperimentConfig, seed: 
     """Train the CNN on all clean training frames in one place and score it on the clean test set.
 
     The recipe is the reference baseline's: Adam with weight decay 1e-4, the learning rate
-    divided by 10 every 10 epochs, shuffled mini-batches, ``config.centralised_epochs`` epochs.
+    divided by 10 every 10 epochs, shuffled mini-batches of ``config.centralised_batch_size``,
+    ``config.centralised_epochs`` epochs.
     The initial model and the batch order are drawn from ``seed`` through a local torch generator.
 
     Returns
@@ -360,8 +374,8 @@ def run_centralised(dataset: RadarDataset, config: RadarExperimentConfig, seed: 
     for epoch in range(1, config.centralised_epochs + 1):
         model.train()
         order = torch.randperm(len(train_labels), generator=generator)
-        for start in range(0, len(order), config.batch_size):
-            rows = order[start : start + config.batch_size]
+        for start in range(0, len(order), config.centralised_batch_size):
+            rows = order[start : start + config.centralised_batch_size]
             optimizer.zero_grad()
             loss = F.cross_entropy(model(train_maps[rows]), train_labels[rows])
             loss.backward()

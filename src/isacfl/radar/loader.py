@@ -240,7 +240,7 @@ def load_scenario9(root: str | Path | None = None, *, frame_shape: tuple[int, in
     ...     folder = write_synthetic_dataset(tmp, SyntheticConfig(n_frames=10), seed=0)
     ...     data = load_scenario9(folder)
     >>> data.is_synthetic, data.frame_shape, len(data.train) + len(data.val) + len(data.test)
-    (True, (4, 32, 16), 10)
+    (True, (4, 16, 16), 10)
     """
     folder = _resolve_root(root)
     marker = folder / SYNTHETIC_MARKER

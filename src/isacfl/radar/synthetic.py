@@ -8,15 +8,17 @@ within the codebook's field of view and at a uniformly drawn speed. The vehicle 
 scatterers: a steady one at its centre and others with Rayleigh-distributed amplitudes spread
 over its body. The static scene (poles, walls, parked cars) is a fixed set of clutter
 scatterers, the same in every frame of a data set, whose total power is
-``clutter_to_vehicle_db`` (default 0 dB) above the mean vehicle echo at 10 m. Receiver noise is
+``clutter_to_vehicle_db`` (default -10 dB) above the mean vehicle echo at 10 m. The vehicle is
+thus the dominant reflector of the street, as in a frame recorded because a vehicle passed. Receiver noise is
 complex AWGN with the vehicle echo at 10 m ``reference_snr_db`` above it. The label is the best
 beam of a uniform 64-beam codebook (:class:`BeamCodebook`) for the angle of the vehicle's centre.
 
 The radar parameters are those of the real frames (77 GHz start frequency, 15.015 MHz/us slope,
 5 Msps, 4 receive antennas at half-wavelength spacing). The chirp period of 65 us is a choice.
-:data:`REDUCED_RADAR` keeps 32 samples per chirp and 16 chirps per frame instead of 256 and 128,
-so that a few hundred frames take a few MB (the shorter sweep coarsens the range bins from
-0.2 m to 1.6 m). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
+:data:`REDUCED_RADAR` keeps 16 samples per chirp and 16 chirps per frame instead of 256 and 128,
+so that a thousand frames take 8 MB and a network pass is cheap (the shorter sweep coarsens the
+range bins from 0.2 m to 3.2 m and cuts the unambiguous range to 25.6 m, still beyond the far
+lane at the edge of the field of view). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
 
 Signal model of one point scatterer with complex amplitude ``b`` at range ``R``, radial velocity
 ``v`` (positive when receding) and angle ``theta`` from boresight, at antenna ``a``, sample ``n``
@@ -164,8 +166,8 @@ class FmcwRadar:
 
 #: The real Scenario 9 frame size: 4 antennas, 256 samples, 128 chirps (1 MiB per frame).
 FULL_RADAR = FmcwRadar()
-#: The default synthetic frame size: 4 antennas, 32 samples, 16 chirps (16 KiB per frame).
-REDUCED_RADAR = FmcwRadar(n_samples=32, n_chirps=16)
+#: The default synthetic frame size: 4 antennas, 16 samples, 16 chirps (8 KiB per frame).
+REDUCED_RADAR = FmcwRadar(n_samples=16, n_chirps=16)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,7 +226,7 @@ class SyntheticConfig:
     """Size and scene of a synthetic data set; every default is a modelling choice."""
 
     #: Frames in all three splits together.
-    n_frames: int = 300
+    n_frames: int = 1000
     radar: FmcwRadar = REDUCED_RADAR
     codebook: BeamCodebook = BeamCodebook()
     #: Distance of each lane from the radar's array axis, in metres; lane 0 drives towards +x.
@@ -235,14 +237,19 @@ class SyntheticConfig:
     vehicle_size_m: tuple[float, float] = (4.5, 1.8)
     #: Point scatterers per vehicle, the first at the vehicle's centre.
     n_vehicle_scatterers: int = 4
-    #: Share of the vehicle's mean echo power reflected by the scatterer at its centre.
-    centre_power_fraction: float = 0.5
+    #: Share of the vehicle's mean echo power reflected by the scatterer at its centre. The other
+    #: scatterers pull the echo's apparent angle away from the centre, whose angle sets the label.
+    #: Measured on 1,000 frames with the other defaults: the beam towards the peak of a 256-point
+    #: angle FFT of the frame was the labelled beam in 23 % of frames at 0.5 and in 52 % at 0.9.
+    #: The value 0.9 models a vehicle with one dominant reflector near its centre.
+    centre_power_fraction: float = 0.9
     #: Static point scatterers of the scene.
     n_clutter_scatterers: int = 6
-    #: Total static clutter power over the mean vehicle echo at 10 m, in dB. At 0 dB FedAvg reached
-    #: 16 % top-1 accuracy from frames at 3 dB and 6 % from frames at -8 dB (40 rounds, 10
-    #: devices), so the sensing SNRs of the allocations matter. At 10 dB it learned from neither.
-    clutter_to_vehicle_db: float = 0.0
+    #: Total static clutter power over the mean vehicle echo at 10 m, in dB. The range-angle map
+    #: removes static clutter, but the sensing SNR is set over the whole frame, so clutter that
+    #: carries most of the frame's power leaves the vehicle deep below the sensing noise. At
+    #: -10 dB the vehicle carries most of the power.
+    clutter_to_vehicle_db: float = -10.0
     #: Mean vehicle echo at 10 m over the receiver noise, per raw sample, in dB.
     reference_snr_db: float = 10.0
     #: Shares of the frames in the train, validation and test splits.
