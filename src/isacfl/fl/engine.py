@@ -189,6 +189,7 @@ def _train_round_reference(
     batch_idx: np.ndarray,
     uploaded: np.ndarray,
     learning_rate: float,
+    local_optimizer: str = "sgd",
 ) -> dict[str, torch.Tensor]:
     client_states: list[Mapping[str, torch.Tensor]] = []
     for n in range(len(counts)):
@@ -197,7 +198,10 @@ def _train_round_reference(
             continue
         model.load_state_dict(global_state)
         model.train()
-        optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+        if local_optimizer == "adam":
+            optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        else:
+            optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
         for step in range(batch_idx.shape[1]):
             rows = torch.from_numpy(offsets[n] + batch_idx[n, step])
             optimizer.zero_grad()
@@ -267,6 +271,7 @@ def federated_averaging(
     train_loss_samples: int | None = None,
     progress: bool = False,
     return_state: bool = False,
+    local_optimizer: str = "sgd",
 ) -> History | tuple[History, dict[str, torch.Tensor]]:
     """Run FedAvg over the devices' (noisy) data with unreliable uploads and record its history.
 
@@ -297,6 +302,10 @@ def federated_averaging(
         ``evaluation`` streams are used here.
     engine : {"vectorised", "reference"}
         Implementation; both give the same parameters up to float rounding.
+    local_optimizer : {"sgd", "adam"}
+        Optimiser of the local steps. ``"adam"`` runs ``torch.optim.Adam`` (default betas) with a
+        fresh state on every device in every round, so only the model is uploaded; it needs
+        ``engine="reference"``. The convergence analysis assumes ``"sgd"``.
     train_loss_samples : int, optional
         Estimate the training loss on this many samples, drawn once without replacement from the
         union of the devices' data, instead of on the whole union. A uniform draw from the union
@@ -349,6 +358,10 @@ def federated_averaging(
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}; allowed range is (0, inf)")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if local_optimizer not in ("sgd", "adam"):
+        raise ValueError(f"local_optimizer must be 'sgd' or 'adam', got {local_optimizer!r}")
+    if local_optimizer == "adam" and engine != "reference":
+        raise ValueError(f"local_optimizer='adam' needs engine='reference', got engine={engine!r}")
     images, labels, counts, offsets = _stack_devices(device_data)
     p = np.asarray(success_prob, dtype=float)
     if p.shape != counts.shape:
@@ -399,7 +412,8 @@ def federated_averaging(
             global_state = trainer.train_round(global_state, images, labels, counts, offsets, batch_idx, uploaded)
         else:
             global_state = _train_round_reference(
-                model, global_state, images, labels, counts, offsets, batch_idx, uploaded, learning_rate
+                model, global_state, images, labels, counts, offsets, batch_idx, uploaded, learning_rate,
+                local_optimizer,
             )
         seconds["train"] += time.perf_counter() - start
         seconds["train_cpu"] += time.process_time() - start_cpu
