@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from isacfl.allocation import allocate
+from isacfl.fl import federated_averaging
 from isacfl.radar import experiment, synthetic
 from isacfl.radar.model import RadarLeNet, count_parameters
 
@@ -134,7 +136,47 @@ def test_claim_verdict_missing_strategy():
     ({"transform": "cube"}, r"transform must be one of"),
     ({"num_rounds": 0}, r"num_rounds must be an integer >= 1, got 0"),
     ({"learning_rate": -1.0}, r"learning_rate must be > 0, got -1\.0"),
+    ({"local_optimizer": "rmsprop"}, r"local_optimizer must be 'sgd' or 'adam', got 'rmsprop'"),
 ])
 def test_config_rejects_invalid(changes, message):
     with pytest.raises(ValueError, match=message):
         experiment.RadarExperimentConfig(**changes)
+
+
+def _constant_linear() -> torch.nn.Module:
+    layer = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]))
+        layer.bias.copy_(torch.tensor([0.1, -0.2]))
+    return layer
+
+
+def test_local_adam_matches_torch_adam():
+    # Every sample of the device is the same, so each mini-batch gives the same loss as the
+    # whole set, and one round of K local Adam steps must equal K plain torch Adam steps.
+    x = np.tile(np.array([[1.0, 2.0, -1.0]], np.float32), (6, 1))
+    y = np.zeros(6, np.int64)
+    _, state = federated_averaging(_constant_linear, [(x, y)], [1.0], (x, y), num_rounds=1, local_steps=4,
+                                   batch_size=3, learning_rate=0.01, engine="reference",
+                                   local_optimizer="adam", return_state=True)
+    manual = _constant_linear()
+    optimizer = torch.optim.Adam(manual.parameters(), lr=0.01)
+    for _ in range(4):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(manual(torch.from_numpy(x[:3])), torch.from_numpy(y[:3])).backward()
+        optimizer.step()
+    torch.testing.assert_close(state["weight"], manual.weight.detach())
+    torch.testing.assert_close(state["bias"], manual.bias.detach())
+    # With a gradient of steady sign, each Adam step moves every weight by about the learning rate.
+    moved = (state["weight"] - _constant_linear().weight.detach()).abs()
+    torch.testing.assert_close(moved, torch.full_like(moved, 0.04), atol=0.005, rtol=0.0)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"local_optimizer": "adam", "engine": "vectorised"}, r"local_optimizer='adam' needs engine='reference'"),
+    ({"local_optimizer": "momentum"}, r"local_optimizer must be 'sgd' or 'adam', got 'momentum'"),
+])
+def test_local_optimizer_rejects_invalid(options, message):
+    x, y = np.zeros((2, 3), np.float32), np.zeros(2, np.int64)
+    with pytest.raises(ValueError, match=message):
+        federated_averaging(_constant_linear, [(x, y)], [1.0], (x, y), num_rounds=1, **options)
