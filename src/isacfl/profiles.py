@@ -42,7 +42,7 @@ class Profile:
     #: SGD steps of each centralised training run in the convergence-analysis chapters.
     centralised_steps: int = 1500
     #: Frames of the synthetic radar data set (all splits) in the radar chapter.
-    radar_frames: int = 1000
+    radar_frames: int = 1500
     #: Communication rounds of each radar FL run.
     radar_rounds: int = 40
     #: Seeds per strategy in the radar chapter.
@@ -55,7 +55,7 @@ PROFILES = {
                      centralised_steps=200, radar_frames=48, radar_rounds=2, radar_seeds=1),
     "book": Profile("book", num_rounds=30, num_seeds=3, eval_every=2, train_images=None,
                     test_images=2000, sweep_points=5, allocator_scenarios=200,
-                    centralised_steps=1500, radar_frames=1000, radar_rounds=40, radar_seeds=3),
+                    centralised_steps=1500, radar_frames=1500, radar_rounds=40, radar_seeds=3),
     "paper": Profile("paper", num_rounds=100, num_seeds=10, eval_every=5, train_images=None,
                      test_images=None, sweep_points=7, allocator_scenarios=1000,
                      centralised_steps=4000, radar_frames=3000, radar_rounds=100, radar_seeds=5),
