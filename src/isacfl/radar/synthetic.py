@@ -16,9 +16,8 @@ beam of a uniform 64-beam codebook (:class:`BeamCodebook`) for the angle of the 
 The radar parameters are those of the real frames (77 GHz start frequency, 15.015 MHz/us slope,
 5 Msps, 4 receive antennas at half-wavelength spacing). The chirp period of 65 us is a choice.
 :data:`REDUCED_RADAR` keeps 16 samples per chirp and 16 chirps per frame instead of 256 and 128,
-so that a thousand frames take 8 MB and a network pass is cheap (the shorter sweep coarsens the
-range bins from 0.2 m to 3.2 m and cuts the unambiguous range to 25.6 m, still beyond the far
-lane at the edge of the field of view). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
+so that 1,500 frames take 12 MB and a network pass is cheap (the shorter sweep coarsens the range
+bins from 0.2 m to 3.1 m). :data:`FULL_RADAR` writes frames of the real shape (4, 256, 128).
 
 Signal model of one point scatterer with complex amplitude ``b`` at range ``R``, radial velocity
 ``v`` (positive when receding) and angle ``theta`` from boresight, at antenna ``a``, sample ``n``
@@ -226,7 +225,7 @@ class SyntheticConfig:
     """Size and scene of a synthetic data set; every default is a modelling choice."""
 
     #: Frames in all three splits together.
-    n_frames: int = 1000
+    n_frames: int = 1500
     radar: FmcwRadar = REDUCED_RADAR
     codebook: BeamCodebook = BeamCodebook()
     #: Distance of each lane from the radar's array axis, in metres; lane 0 drives towards +x.
