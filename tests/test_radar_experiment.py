@@ -118,9 +118,10 @@ def test_claim_verdict_cases():
     per_k = experiment.claim_verdict(clear, baselines=baselines)["per_k"]
     assert per_k[1]["best_baseline"] == "uniform"
     assert per_k[1]["margin"] == pytest.approx(0.1)
-    assert per_k[1]["noise"] == pytest.approx(np.hypot(0.02, 0.02))
+    # Welch half-width by hand: se = 0.02 / sqrt(3) per arm, df = 4, t_0.975(4) = 2.776445.
+    assert per_k[1]["noise"] == pytest.approx(2.776445 * np.hypot(0.02, 0.02) / np.sqrt(3), rel=1e-5)
     beaten = _summary({"proposed": 0.3, "maxsensing": 0.2, "uniform": 0.4}, std=0.02)
-    assert experiment.claim_verdict(beaten, baselines=baselines)["verdict"] == "fails"
+    assert experiment.claim_verdict(beaten, baselines=baselines)["verdict"] == "does not hold"
     close = _summary({"proposed": 0.41, "maxsensing": 0.2, "uniform": 0.4}, std=0.05)
     assert experiment.claim_verdict(close, baselines=baselines)["verdict"] == "inconclusive"
     one_seed = _summary({"proposed": 0.9, "maxsensing": 0.2, "uniform": 0.4}, std=0.0, seeds=1)

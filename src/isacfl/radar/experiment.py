@@ -475,17 +475,19 @@ def claim_verdict(
 ) -> dict[str, Any]:
     """Judge the claim that ``claimed`` has the highest top-k accuracy at every ``k``.
 
-    For each ``k`` the margin is the claimed strategy's mean minus the best baseline's mean, and
-    its noise scale is ``sqrt(std_claimed^2 + std_baseline^2)`` from the standard deviations over
-    seeds. The verdict is ``"holds"`` when every margin is positive and larger than its noise
-    scale, ``"fails"`` when some margin is negative and larger in size than its noise scale, and
-    ``"inconclusive"`` otherwise, which includes every summary of a single seed.
+    The rule is the scorecard's (:mod:`isacfl.scorecard.rules`): for each ``k`` the claimed
+    strategy is compared with the best baseline at that ``k`` by Welch's 95 % interval of the
+    difference of means over seeds (:func:`isacfl.scorecard.rules.greater_from_summary`). The
+    claim holds when every interval lies above 0, does not hold when some interval lies at or
+    below 0, and is inconclusive otherwise, which includes every summary of a single seed.
 
     Returns
     -------
     dict
-        ``verdict`` and, under ``per_k``, for each ``k``: ``claimed`` (mean), ``best_baseline``
-        (name), ``baseline`` (its mean), ``margin`` and ``noise``.
+        ``verdict`` (``"holds"``, ``"does not hold"`` or ``"inconclusive"``) and, under ``per_k``,
+        for each ``k``: ``claimed`` (mean), ``best_baseline`` (name), ``baseline`` (its mean),
+        ``margin`` (the difference of means), ``noise`` (the half-width of its 95 % interval;
+        ``nan`` for a single seed) and ``verdict``.
 
     Examples
     --------
@@ -496,26 +498,28 @@ def claim_verdict(
     >>> claim_verdict(summary, baselines=("uniform",))["verdict"]
     'holds'
     """
+    from ..scorecard.rules import Verdict, all_of, greater_from_summary
+
     missing = [name for name in (claimed, *baselines) if name not in summary]
     if missing:
         raise ValueError(f"summary lacks the strategies {missing}; it has {sorted(summary)}")
+    single_seed = min(len(summary[name]["seeds"]) for name in (claimed, *baselines)) < 2
     per_k = {}
-    decided_for, decided_against = True, False
     for k in sorted(summary[claimed]["topk_mean"]):
         best = max(baselines, key=lambda name: summary[name]["topk_mean"][k])
         margin = summary[claimed]["topk_mean"][k] - summary[best]["topk_mean"][k]
-        noise = float(np.hypot(summary[claimed]["topk_std"][k], summary[best]["topk_std"][k]))
-        per_k[k] = {"claimed": summary[claimed]["topk_mean"][k], "best_baseline": best,
-                    "baseline": summary[best]["topk_mean"][k], "margin": margin, "noise": noise}
-        decided_for &= margin > noise
-        decided_against |= margin < -noise
-    single_seed = len(summary[claimed]["seeds"]) < 2
-    if single_seed:
-        verdict = "inconclusive"
-    elif decided_against:
-        verdict = "fails"
-    elif decided_for:
-        verdict = "holds"
-    else:
-        verdict = "inconclusive"
-    return {"verdict": verdict, "per_k": per_k}
+        row = {"claimed": summary[claimed]["topk_mean"][k], "best_baseline": best,
+               "baseline": summary[best]["topk_mean"][k], "margin": margin}
+        if single_seed:
+            row.update(noise=float("nan"), verdict=Verdict.INCONCLUSIVE.value)
+        else:
+            def _stats(name: str) -> tuple[float, float, int]:
+                n = len(summary[name]["seeds"])
+                return summary[name]["topk_mean"][k], summary[name]["topk_std"][k] / np.sqrt(n), n
+
+            comparison = greater_from_summary(_stats(claimed), _stats(best), f"top-{k} {claimed} - {best}")
+            row.update(noise=float(comparison.interval.high - comparison.interval.mean),
+                       verdict=comparison.verdict.value)
+        per_k[k] = row
+    verdict = all_of([Verdict(row["verdict"]) for row in per_k.values()])
+    return {"verdict": verdict.value, "per_k": per_k}
