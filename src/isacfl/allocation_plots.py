@@ -77,17 +77,19 @@ def plot_gap_histogram(ax, gaps_by_label: dict[str, np.ndarray], bins: int = 20)
     """Draw histograms of golden-section gaps in percent, one per scenario family.
 
     Gaps below 1e-6 (golden section found the maximum to the certificate's tolerance) are drawn at
-    1e-6 % so that the log-scaled axis can show them.
+    1e-4 % so that the log-scaled axis can show them. Every family shows golden-section results, so
+    the first is drawn in the golden-section colour and the others in greys, never in the colour of
+    another strategy.
     """
     all_gaps = np.concatenate([np.asarray(g) for g in gaps_by_label.values()])
     top = max(100 * float(np.max(all_gaps)), 1e-3)
     edges = np.logspace(-4, np.log10(top) + 0.05, bins + 1)
-    for (label, gaps), color in zip(gaps_by_label.items(), ("#0072B2", "#D55E00", "#009E73")):
+    for (label, gaps), color in zip(gaps_by_label.items(), (strategy_color("golden"), "0.35", "0.7")):
         percent = np.maximum(100 * np.asarray(gaps), edges[0])
         ax.hist(percent, bins=edges, alpha=0.6, color=color, label=label)
     ax.set_xscale("log")
     ax.set_xlabel("golden-section shortfall $1 - J_{golden}/J^*$ (%)")
-    ax.set_ylabel("scenarios")
+    ax.set_ylabel("scenarios (count)")
     ax.legend(loc="best")
     return ax
 
