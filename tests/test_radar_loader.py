@@ -156,3 +156,24 @@ def test_loader_reports_synthetic_marker(miniature):
 
 def test_beam_labels_from_csv_converts_float_strings():
     assert loader.beam_labels_from_csv(["1.0", "64"]).tolist() == [0, 63]
+
+
+def test_loader_rejects_truncated_mat_file(miniature):
+    path = miniature / "unit1" / "radar_data" / "data_1.mat"
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(ValueError, match=r"radar file .*data_1\.mat is not a readable MATLAB file"):
+        loader.load_scenario9(miniature, frame_shape=SMALL_SHAPE)
+
+
+@pytest.mark.parametrize("text", ["{not json", json.dumps({"seed": 1}), json.dumps({"seed": 1, "frame_shape": [4, 8]})])
+def test_loader_rejects_broken_marker(miniature, text):
+    (miniature / loader.SYNTHETIC_MARKER).write_text(text)
+    with pytest.raises(ValueError, match=r"marker file .*SYNTHETIC\.json"):
+        loader.load_scenario9(miniature)
+
+
+def test_loader_rejects_path_outside_folder(miniature):
+    with open(miniature / "scenario9_dev_test.csv", "w", newline="") as handle:
+        handle.write("unit1_radar_1,beam_index_1\n../outside/data_5.mat,3\n")
+    with pytest.raises(ValueError, match=r"'\.\./outside/data_5\.mat' in a CSV of .* leaves the data folder"):
+        loader.load_scenario9(miniature, frame_shape=SMALL_SHAPE)

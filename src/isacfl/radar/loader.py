@@ -23,6 +23,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.io
@@ -174,13 +175,20 @@ def _frame_path(folder: Path, relative: str) -> Path:
     # The CSV paths start with "./" and use forward slashes. A leading "/" is dropped too, so a
     # path written relative to the folder with a leading separator still resolves inside it.
     parts = [part for part in relative.replace("\\", "/").split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ValueError(f"radar file path {relative!r} in a CSV of {folder} leaves the data folder; "
+                         "paths must stay inside it")
     return folder.joinpath(*parts)
 
 
 def _read_frame(path: Path, expected_shape: tuple[int, ...] | None) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"radar file {path} listed in the CSV does not exist")
-    contents = scipy.io.loadmat(path)
+    # scipy raises MatReadError (a ValueError) for most damage, IndexError for a cut-off header.
+    try:
+        contents = scipy.io.loadmat(path)
+    except (ValueError, TypeError, IndexError, EOFError, OSError) as error:
+        raise ValueError(f"radar file {path} is not a readable MATLAB file: {error}") from None
     if MAT_KEY not in contents:
         keys = sorted(key for key in contents if not key.startswith("__"))
         raise ValueError(f"radar file {path} contains no array {MAT_KEY!r}; its arrays are {keys}")
@@ -199,6 +207,21 @@ def _read_split(folder: Path, split: str, expected_shape: tuple[int, ...] | None
     for i in range(1, len(paths)):
         frames[i] = _read_frame(_frame_path(folder, paths[i]), first.shape)
     return RadarSplit(frames=frames, labels=labels, paths=tuple(paths))
+
+
+def _read_marker(path: Path) -> dict[str, Any]:
+    """Read the synthetic set's marker file, or raise ValueError naming it."""
+    try:
+        marker = json.loads(path.read_text())
+        shape = tuple(int(size) for size in marker["frame_shape"])
+        marker["seed"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"marker file {path} is not a valid synthetic-set description "
+                         f"(a JSON object with frame_shape and seed): {error!r}; delete the folder "
+                         "to have the synthetic set written again") from None
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(f"marker file {path} gives frame_shape {shape}; expected three positive sizes")
+    return marker
 
 
 def load_scenario9(root: str | Path | None = None, *, frame_shape: tuple[int, int, int] | None = None) -> RadarDataset:
@@ -244,7 +267,7 @@ def load_scenario9(root: str | Path | None = None, *, frame_shape: tuple[int, in
     """
     folder = _resolve_root(root)
     marker = folder / SYNTHETIC_MARKER
-    synthetic = json.loads(marker.read_text()) if marker.is_file() else None
+    synthetic = _read_marker(marker) if marker.is_file() else None
     if frame_shape is None:
         frame_shape = tuple(synthetic["frame_shape"]) if synthetic is not None else FRAME_SHAPE
     splits = {split: _read_split(folder, split, tuple(frame_shape)) for split in SPLITS}
