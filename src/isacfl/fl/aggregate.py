@@ -34,7 +34,7 @@ def aggregation_weights(num_examples: ArrayLike, uploaded: ArrayLike) -> np.ndar
     -------
     numpy.ndarray or None
         Weights that sum to 1, zero for devices that did not upload; ``None`` when the uploaders
-        hold no samples at all (nobody got through, or only devices with ``D_n = 0``).
+        hold no samples at all (no upload got through, or only devices with ``D_n = 0``).
 
     Raises
     ------
@@ -95,7 +95,7 @@ def aggregate(
     ------
     ValueError
         If the number of client states differs from the length of ``num_examples``, or the state
-        of an uploading client lacks a key of ``global_state`` or holds a tensor of another shape.
+        of an uploading client lacks a key of ``global_state`` or contains a tensor of another shape.
 
     Notes
     -----

@@ -41,7 +41,7 @@ from .history import History
 from .partition import partition
 from .results import load_result, save_result
 
-__all__ = ["run", "run_many", "prepare_devices", "mnist_split", "TORCH_THREADS_PER_RUN"]
+__all__ = ["run", "run_many", "prepare_devices", "mnist_split", "TORCH_THREADS_PER_RUN", "torch_threads"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,8 @@ def prepare_devices(config: RunConfig, seed: int) -> dict[str, Any]:
 
 
 @contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
+def torch_threads(count: int) -> Iterator[None]:
+    """Run the enclosed block with ``count`` torch threads, then restore the previous count."""
     previous = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
@@ -167,7 +168,7 @@ def run(config: RunConfig, seed: int, *, results_dir: str | Path | None = None, 
             logger.debug("using the cached result of config %s, seed %s", config.hash, seed)
             return cached
 
-    with _torch_threads(TORCH_THREADS_PER_RUN):
+    with torch_threads(TORCH_THREADS_PER_RUN):
         setup = prepare_devices(config, seed)
         allocation = setup["allocation"]
         logger.info("FL run: strategy %s, %s devices, %s split, seed %s, profile %s, data %s, config %s",

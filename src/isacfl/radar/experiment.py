@@ -29,8 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -41,6 +40,7 @@ from tqdm import tqdm
 from ..allocation import allocate
 from ..channel import snr_db
 from ..fl import federated_averaging, observation_indices, partition_iid, seed_streams
+from ..fl.runner import torch_threads
 from ..metrics import beam_distance, topk_accuracies
 from ..scenario import Scenario
 from .loader import NUM_BEAMS, RadarDataset
@@ -86,20 +86,10 @@ FL_ENGINE = "reference"
 _Result = TypeVar("_Result")
 
 
-@contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _single_threaded(function: Callable[..., _Result]) -> Callable[..., _Result]:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> _Result:
-        with _torch_threads(TORCH_THREADS_PER_RUN):
+        with torch_threads(TORCH_THREADS_PER_RUN):
             return function(*args, **kwargs)
 
     return wrapper
