@@ -34,6 +34,46 @@ def test_run_jobs_rejects_zero_workers():
         run_jobs(operator.mul, [Job(1, 1)], n_jobs=0, progress=False)
 
 
+def test_jobs_setting_reads_environment(monkeypatch):
+    from isacfl.sweeps import JOBS_ENV_VAR, default_jobs
+
+    monkeypatch.delenv(JOBS_ENV_VAR, raising=False)
+    assert default_jobs() == 1
+    monkeypatch.setenv(JOBS_ENV_VAR, "2")
+    assert default_jobs() == 2
+    # An explicit argument wins over the environment.
+    assert default_jobs(1) == 1
+
+
+@pytest.mark.parametrize("text", ["0", "two", "1.5"])
+def test_jobs_setting_rejects_bad_environment(monkeypatch, text):
+    from isacfl.sweeps import JOBS_ENV_VAR
+
+    monkeypatch.setenv(JOBS_ENV_VAR, text)
+    with pytest.raises(ValueError, match=rf"ISACFL_JOBS must be a non-zero integer .* got '{re.escape(text)}'"):
+        run_jobs(operator.mul, [Job(1, 1)], progress=False)
+
+
+def test_run_jobs_uses_processes_from_environment(monkeypatch):
+    import os
+
+    from isacfl.sweeps import JOBS_ENV_VAR
+
+    monkeypatch.setenv(JOBS_ENV_VAR, "2")
+    pids = set(run_jobs(_worker_pid, [Job(i, 0) for i in range(6)], progress=False))
+    monkeypatch.setenv(JOBS_ENV_VAR, "1")
+    serial = set(run_jobs(_worker_pid, [Job(i, 0) for i in range(3)], progress=False))
+
+    assert serial == {os.getpid()}
+    assert os.getpid() not in pids
+
+
+def _worker_pid(config, seed):
+    import os
+
+    return os.getpid()
+
+
 def test_run_jobs_rejects_non_job():
     with pytest.raises(ValueError, match=r"jobs\[1\] must be a Job\(config, seed\), got tuple"):
         run_jobs(operator.mul, [Job(1, 1), (2, 2)], progress=False)

@@ -195,18 +195,22 @@ def run(config: RunConfig, seed: int, *, results_dir: str | Path | None = None, 
 
 
 def run_many(jobs: Iterable[tuple[RunConfig, int]], *, results_dir: str | Path | None = None,
-             n_jobs: int = 1, progress: bool = True) -> list[History]:
-    """Run (or read) every ``(config, seed)`` pair, in parallel processes when ``n_jobs > 1``.
+             n_jobs: int | None = None, progress: bool = True) -> list[History]:
+    """Run (or read) every ``(config, seed)`` pair, in parallel processes when ``n_jobs`` is not 1.
 
     Results come back in the order of ``jobs``. Cached pairs are read in this process and only
-    the missing ones are sent to joblib.
+    the missing ones are sent to joblib. ``n_jobs`` defaults to ``ISACFL_JOBS``, else 1 (see
+    :func:`isacfl.sweeps.default_jobs`); -1 uses every core.
     """
+    from ..sweeps.runner import default_jobs
+
+    n_jobs = default_jobs(n_jobs)
     jobs = list(jobs)
     histories: list[History | None] = [load_result(c, s, results_dir) for c, s in jobs]
     missing = [i for i, h in enumerate(histories) if h is None]
     if missing:
         logger.info("FL runs: %s of %s to compute, %s cached", len(missing), len(jobs), len(jobs) - len(missing))
-    if n_jobs > 1 and len(missing) > 1:
+    if n_jobs != 1 and len(missing) > 1:
         import joblib
 
         calls = (joblib.delayed(run)(jobs[i][0], jobs[i][1], results_dir=results_dir, use_cache=False)

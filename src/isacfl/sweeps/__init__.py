@@ -21,13 +21,15 @@ from .figures import (
     sweep_jobs,
     sweep_spec,
 )
-from .runner import SCHEDULER_ENV_VAR, Job, run_jobs
+from .runner import JOBS_ENV_VAR, SCHEDULER_ENV_VAR, Job, default_jobs, run_jobs
 from .stats import CONFIDENCE, Interval, SweepResult, difference_interval, mean_interval, summary_difference_interval
 
 __all__ = [
     "Job",
     "SCHEDULER_ENV_VAR",
     "run_jobs",
+    "default_jobs",
+    "JOBS_ENV_VAR",
     "CONFIDENCE",
     "Interval",
     "SweepResult",

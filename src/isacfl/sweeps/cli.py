@@ -8,7 +8,7 @@ import time
 
 from ..profiles import PROFILES, get_profile
 from .figures import FIGURES, run_sweep
-from .runner import SCHEDULER_ENV_VAR
+from .runner import JOBS_ENV_VAR, SCHEDULER_ENV_VAR
 from .stats import SweepResult
 
 __all__ = ["add_sweep_command", "format_summary"]
@@ -86,8 +86,8 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("figure", help="sweep to run: ratio, devices, straggler, or 9, 10, 11")
     parser.add_argument("--profile", dest="sweep_profile", choices=sorted(PROFILES), default=None,
                         help="run-size profile (default: the global --profile, then $ISACFL_PROFILE, then book)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="local worker processes (default 1; -1 uses every core)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help=f"local worker processes (default: ${JOBS_ENV_VAR}, else 1; -1 uses every core)")
     parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
                         help=f"run on the Dask scheduler at ADDRESS, e.g. tcp://127.0.0.1:8786 "
                              f"(default: ${SCHEDULER_ENV_VAR}, else local)")

@@ -236,7 +236,7 @@ def run_metrics(config: Any, seed: int) -> dict[str, float]:
     return history_metrics(run(config, seed))
 
 
-def collect_metrics(jobs: list[Job], *, n_jobs: int = 1, scheduler_address: str | None = None,
+def collect_metrics(jobs: list[Job], *, n_jobs: int | None = None, scheduler_address: str | None = None,
                     progress: bool = True, description: str = "runs") -> tuple[list[dict[str, float]], int]:
     """Return :func:`history_metrics` of every job and the number of runs that had to be computed.
 
@@ -263,7 +263,7 @@ def run_sweep(
     name: str,
     profile: Profile | str | None = None,
     *,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     scheduler_address: str | None = None,
     progress: bool = True,
 ) -> SweepResult:

@@ -6,6 +6,8 @@ because on a 2-core machine two worker processes are not faster than one. ``n_jo
 over local processes (joblib's ``loky`` backend). A Dask scheduler address, given as an argument
 or in the environment variable ``ISACFL_DASK_SCHEDULER``, sends the same jobs to a
 ``dask.distributed`` cluster through joblib's ``dask`` backend, and nothing else changes.
+When ``n_jobs`` is not given, the environment variable ``ISACFL_JOBS`` sets it (default 1), so a
+whole book build can run its sweeps on more processes without editing a chapter.
 """
 
 from __future__ import annotations
@@ -20,13 +22,51 @@ import joblib
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ["Job", "SCHEDULER_ENV_VAR", "run_jobs"]
+__all__ = ["Job", "SCHEDULER_ENV_VAR", "JOBS_ENV_VAR", "default_jobs", "run_jobs"]
 
 logger = logging.getLogger(__name__)
 
 #: Environment variable holding the address of a Dask scheduler (for example
 #: ``tcp://127.0.0.1:8786``). When it is set, :func:`run_jobs` runs on that cluster.
 SCHEDULER_ENV_VAR = "ISACFL_DASK_SCHEDULER"
+
+#: Environment variable holding the number of local worker processes used when a caller gives none.
+JOBS_ENV_VAR = "ISACFL_JOBS"
+
+
+def _check_jobs(n_jobs: Any) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero integer (1 runs in this process, -1 uses every "
+                         f"core), got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def default_jobs(n_jobs: int | None = None) -> int:
+    """Return ``n_jobs`` if given, else the value of ``ISACFL_JOBS``, else 1.
+
+    Raises
+    ------
+    ValueError
+        If the number (given or read from the environment) is 0 or not an integer.
+
+    Examples
+    --------
+    >>> default_jobs(2), default_jobs(-1)
+    (2, -1)
+    """
+    if n_jobs is not None:
+        return _check_jobs(n_jobs)
+    text = os.environ.get(JOBS_ENV_VAR, "").strip()
+    if not text:
+        return 1
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise ValueError(f"{JOBS_ENV_VAR} must be a non-zero integer (1 runs in this process, -1 uses "
+                         f"every core), got {text!r}")
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +87,7 @@ def run_jobs(
     function: Callable[[Any, int], Any],
     jobs: Sequence[Job],
     *,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     scheduler_address: str | None = None,
     progress: bool = True,
     description: str = "runs",
@@ -60,9 +100,10 @@ def run_jobs(
         Picklable function of ``(config, seed)``. Every job must be independent of the others.
     jobs : sequence of Job
         The runs of the sweep.
-    n_jobs : int, default 1
+    n_jobs : int, optional
         Local worker processes (joblib ``loky`` backend); 1 runs the jobs in this process, -1
-        uses every core. Ignored on a Dask cluster, which uses all of its workers.
+        uses every core. Default: ``ISACFL_JOBS``, else 1. Ignored on a Dask cluster, which
+        uses all of its workers.
     scheduler_address : str, optional
         Address of a running ``dask.distributed`` scheduler. When it is None, the environment
         variable ``ISACFL_DASK_SCHEDULER`` is read; when both are unset, the jobs run locally.
@@ -79,7 +120,8 @@ def run_jobs(
     Raises
     ------
     ValueError
-        If ``n_jobs`` is 0 or not an integer, or if a job is not a :class:`Job`.
+        If ``n_jobs`` (or ``ISACFL_JOBS``) is 0 or not an integer, or if a job is not a
+        :class:`Job`.
 
     Notes
     -----
@@ -93,9 +135,7 @@ def run_jobs(
     >>> run_jobs(operator.mul, [Job(2, 3), Job(4, 5)], progress=False)
     [6, 20]
     """
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a non-zero integer (1 runs in this process, -1 uses every "
-                         f"core), got {n_jobs!r}")
+    n_jobs = default_jobs(n_jobs)
     jobs = list(jobs)
     for index, job in enumerate(jobs):
         if not isinstance(job, Job):
