@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Profile of the heavy runs: quick (CI), book (default book build) or paper (paper scale).
 PROFILE ?= book
+# Worker processes of the learning runs (ISACFL_JOBS); one is the default because on a 2-core
+# machine shared with other work two processes are seldom faster.
+JOBS ?= 1
 
 # MathJax is served from the built book itself, so math renders without network access.
 MATHJAX_VERSION ?= 3.2.2
@@ -34,8 +37,15 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # Build the HTML book into _build/html; a failing cell or a Sphinx warning fails the build.
+# jupyter-book's execution cache knows the notebooks' code but not the profile, so a build at
+# another profile than the last one clears it and executes every chapter again.
 book: install mathjax
-	ISACFL_PROFILE=$(PROFILE) $(BIN)/jupyter-book build . -W --keep-going
+	@if [ -f _build/.profile ] && [ "$$(cat _build/.profile)" != "$(PROFILE)" ]; then \
+		echo "profile changed from $$(cat _build/.profile) to $(PROFILE): clearing _build/.jupyter_cache"; \
+		rm -rf _build/.jupyter_cache; \
+	fi
+	@mkdir -p _build && echo $(PROFILE) > _build/.profile
+	ISACFL_PROFILE=$(PROFILE) ISACFL_JOBS=$(JOBS) $(BIN)/jupyter-book build . -W --keep-going
 
 # Unit tests, doctests and nbval over every chapter at the quick profile.
 test: install mathjax chromium
