@@ -285,17 +285,10 @@ def _second_order_search(problem: InnerProblem, rtol: float, max_evaluations: in
         push(heap, float(a), float(b))
     hull_width = upper - lower
     nit = 0
-    status, message = 0, "The relative gap is within rtol."
     while True:
-        # Drop intervals that cannot beat the best value; stop when the largest bound is close.
-        heap = [item for item in heap if -item[0] > best_value]
-        heapq.heapify(heap)
-        bound = max(best_value, -heap[0][0]) if heap else best_value
-        if bound - best_value <= rtol * bound:
-            break
-        if nfev >= max_evaluations:
-            status = 1
-            message = f"Maximum number of evaluations ({max_evaluations}) reached before the gap met rtol={rtol:g}."
+        heap, bound, stop = _prune_heap(heap, best_value, nfev, rtol, max_evaluations)
+        if stop is not None:
+            status, message = stop
             break
         nit += 1
         threshold = best_value / (1.0 - rtol)
@@ -329,6 +322,24 @@ def _second_order_search(problem: InnerProblem, rtol: float, max_evaluations: in
                         upper_bound=float(bound), relative_gap=float(gap))
 
 
+def _prune_heap(heap: list, best_value: float, nfev: int, rtol: float,
+                max_evaluations: int) -> tuple[list, float, tuple[int, str] | None]:
+    """Drop the intervals whose bound cannot beat ``best_value`` and decide whether to stop.
+
+    Returns the pruned heap (entries start with the negated bound), the largest bound, and
+    ``(status, message)`` when the gap meets ``rtol`` or the evaluations are spent, else None.
+    """
+    heap = [item for item in heap if -item[0] > best_value]
+    heapq.heapify(heap)
+    bound = max(best_value, -heap[0][0]) if heap else best_value
+    if bound - best_value <= rtol * bound:
+        return heap, bound, (0, "The relative gap is within rtol.")
+    if nfev >= max_evaluations:
+        message = f"Maximum number of evaluations ({max_evaluations}) reached before the gap met rtol={rtol:g}."
+        return heap, bound, (1, message)
+    return heap, bound, None
+
+
 def _first_order_search(problem: InnerProblem, rtol: float, max_evaluations: int, initial_points: int) -> SearchResult:
     """Branch and bound with the bound ``b * S(a)``, many floors per vectorised evaluation."""
     lower, upper = problem.search_bounds()
@@ -358,17 +369,10 @@ def _first_order_search(problem: InnerProblem, rtol: float, max_evaluations: int
     heapq.heapify(heap)
     hull_width = upper - lower
     nit = 0
-    status, message = 0, "The relative gap is within rtol."
     while True:
-        # Drop intervals that cannot beat the best value; stop when the largest bound is close.
-        heap = [item for item in heap if -item[0] > best_value]
-        heapq.heapify(heap)
-        bound = max(best_value, -heap[0][0]) if heap else best_value
-        if bound - best_value <= rtol * bound:
-            break
-        if nfev >= max_evaluations:
-            status = 1
-            message = f"Maximum number of evaluations ({max_evaluations}) reached before the gap met rtol={rtol:g}."
+        heap, bound, stop = _prune_heap(heap, best_value, nfev, rtol, max_evaluations)
+        if stop is not None:
+            status, message = stop
             break
         nit += 1
         threshold = best_value / (1.0 - rtol)
