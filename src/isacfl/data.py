@@ -37,6 +37,7 @@ __all__ = [
     "read_idx",
     "download_mnist",
     "add_sensing_noise",
+    "check_noise_inputs",
     "MNIST_FILES",
     "MNIST_MIRRORS",
     "MNIST_PIXEL_MEAN",
@@ -325,6 +326,32 @@ def load_mnist(root: str | Path | None = None, *, download: bool | None = None) 
     return data
 
 
+def check_noise_inputs(x: np.ndarray, snr: ArrayLike, rng: np.random.Generator, name: str, item: str) -> np.ndarray:
+    """Check the arguments of a sensing-noise function and return the SNR as a float array.
+
+    ``x`` is the array of clean items (first axis indexing them), ``name`` its parameter name and
+    ``item`` what one entry is called in messages ("sample", "frame").
+
+    Raises
+    ------
+    ValueError
+        If ``rng`` is not a numpy Generator, ``x`` has no item axis, or ``snr`` is not positive
+        (NaN included) or has a length other than the number of items.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if x.ndim < 1 or x.shape[0] == 0:
+        raise ValueError(f"{name} must have a {item} axis with at least one {item}, got shape {x.shape}")
+    gamma = np.asarray(snr, dtype=float)
+    if gamma.ndim > 1 or (gamma.ndim == 1 and gamma.shape[0] != x.shape[0]):
+        raise ValueError(
+            f"snr must be a scalar or an array of length n={x.shape[0]} (one per {item}), got shape {gamma.shape}"
+        )
+    if not np.all(gamma > 0):
+        raise ValueError(f"snr must be > 0 (linear, not dB), got {snr!r}; allowed range is (0, inf]")
+    return gamma
+
+
 def add_sensing_noise(images: ArrayLike, snr: ArrayLike, rng: np.random.Generator) -> np.ndarray:
     """Observe clean samples through sensing noise at a given per-sample SNR.
 
@@ -370,20 +397,10 @@ def add_sensing_noise(images: ArrayLike, snr: ArrayLike, rng: np.random.Generato
     >>> bool(abs(snr / 4.0 - 1) < 0.01)
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     x = np.asarray(images)
-    if x.ndim < 1 or x.shape[0] == 0:
-        raise ValueError(f"images must have a sample axis with at least one sample, got shape {x.shape}")
+    gamma = check_noise_inputs(x, snr, rng, "images", "sample")
     dtype = np.float32 if x.dtype == np.float32 else np.float64
     x = x.astype(dtype, copy=False)
-    gamma = np.asarray(snr, dtype=float)
-    if gamma.ndim > 1 or (gamma.ndim == 1 and gamma.shape[0] != x.shape[0]):
-        raise ValueError(
-            f"snr must be a scalar or an array of length n={x.shape[0]} (one per sample), got shape {gamma.shape}"
-        )
-    if not np.all(gamma > 0):
-        raise ValueError(f"snr must be > 0 (linear, not dB), got {snr!r}; allowed range is (0, inf]")
     flat = x.reshape(x.shape[0], -1)
     power = np.einsum("ij,ij->i", flat, flat, dtype=np.float64) / flat.shape[1]
     std = np.sqrt(power / np.broadcast_to(gamma, power.shape))

@@ -26,6 +26,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..data import check_noise_inputs
+
 __all__ = [
     "radar_cube",
     "range_velocity_map",
@@ -273,22 +275,12 @@ def add_complex_sensing_noise(frames: ArrayLike, snr: ArrayLike, rng: np.random.
     >>> round(float(np.var(z.real) / np.var(z.imag)), 1)
     1.0
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     x = np.asarray(frames)
-    if x.ndim < 1 or x.shape[0] == 0:
-        raise ValueError(f"frames must have a frame axis with at least one frame, got shape {x.shape}")
+    gamma = check_noise_inputs(x, snr, rng, "frames", "frame")
     single = x.dtype in (np.complex64, np.float32)
     dtype = np.complex64 if single else np.complex128
     real_dtype = np.float32 if single else np.float64
     x = x.astype(dtype, copy=False)
-    gamma = np.asarray(snr, dtype=float)
-    if gamma.ndim > 1 or (gamma.ndim == 1 and gamma.shape[0] != x.shape[0]):
-        raise ValueError(
-            f"snr must be a scalar or an array of length n={x.shape[0]} (one per frame), got shape {gamma.shape}"
-        )
-    if not np.all(gamma > 0):
-        raise ValueError(f"snr must be > 0 (linear, not dB), got {snr!r}; allowed range is (0, inf]")
     flat = x.reshape(x.shape[0], -1)
     power = np.mean(np.abs(flat.astype(np.complex128)) ** 2, axis=1)
     # Standard deviation of the real and of the imaginary part: half the variance each.
