@@ -148,8 +148,8 @@ def aggregate_stacked(
 ) -> dict[str, torch.Tensor]:
     """Same as :func:`aggregate`, for client states stacked along a leading device axis.
 
-    ``stacked_states[name]`` has shape ``(n, *global_state[name].shape)``. This is the form the
-    vectorised engine holds its client models in; the result equals :func:`aggregate` on the
+    ``stacked_states[name]`` has shape ``(n, *global_state[name].shape)``, the layout in which the
+    vectorised engine keeps the client models. The result equals :func:`aggregate` on the
     unstacked states up to float rounding.
 
     Examples
