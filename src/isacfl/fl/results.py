@@ -1,6 +1,6 @@
 """Result cache: one small JSON file per ``(config, seed)``, written atomically and checksummed.
 
-A file holds the config, the seed, the code version, the result and a SHA-256 checksum of all of
+A file contains the config, the seed, the code version, the result and a SHA-256 checksum of all of
 these. :func:`load_result` returns ``None`` for a missing file and, after logging a warning, for a
 file that is truncated, corrupt, or written for another config or seed, so that the caller
 recomputes it instead of using it.
@@ -105,7 +105,7 @@ def save_record(kind: str, config: CachedConfig, seed: int, field: str, value: A
                 root: str | Path | None = None) -> Path:
     """Write ``value`` as the result of ``(config, seed)`` atomically and return the file's path.
 
-    The file holds ``cache_format``, the config hash, the config, the seed, the code version,
+    The file contains ``cache_format``, the config hash, the config, the seed, the code version,
     ``value`` under the key ``field`` and the SHA-256 checksum of all of these. It is written to a
     temporary file that is then renamed, so a reader never sees a half-written file.
     """

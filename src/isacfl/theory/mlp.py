@@ -3,11 +3,15 @@
 Sensed images are clean images observed through :func:`isacfl.data.add_sensing_noise`. The
 gradient error of a device is measured against the clean gradient over the whole image pool, the
 quantity that Proposition 1 bounds; the training runs are plain centralised mini-batch SGD.
+:func:`snr_training_runs` runs the training of Figs. 3 and 4 at a profile's sizes through the
+result cache, so the gradient-noise chapter and the scorecard share the same runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 
 import numpy as np
@@ -20,7 +24,9 @@ from ..data import add_sensing_noise
 from ..models import MLP
 
 __all__ = ["GradientError", "flat_gradient", "measure_gradient_error", "TrainingHistory", "train_centralised",
-           "accuracy", "InverseSnrFit", "fit_inverse_snr_law"]
+           "accuracy", "InverseSnrFit", "fit_inverse_snr_law", "CentralisedConfig", "CentralisedRun",
+           "centralised_run", "SnrTrainingRuns", "snr_training_plan", "snr_training_runs", "CURVE_SNRS_DB",
+           "CURVE_SIZES", "POOL_SEED"]
 
 logger = logging.getLogger(__name__)
 
@@ -308,3 +314,342 @@ def fit_inverse_snr_law(snr: ArrayLike, num_samples: ArrayLike, errors: ArrayLik
     bias = float(coefficients[2]) if with_bias else 0.0
     return InverseSnrFit(scale=float(coefficients[0]), offset=float(coefficients[1]), bias=bias,
                          relative_rms=float(np.sqrt(np.mean(residual**2))))
+
+
+# -- cached centralised runs on sensed MNIST (Figs. 3 and 4) ---------------------------------------
+
+#: Version of the centralised training recipe and its record layout. It is part of every config hash,
+#: so bumping it when :func:`train_centralised` changes its numbers makes every cached run stale.
+CENTRALISED_CACHE_FORMAT = 1
+#: File-name prefix of cached centralised runs in the result folder.
+CENTRALISED_KIND = "centralised"
+#: Seed of the random pool of clean MNIST training images that every centralised run draws from.
+POOL_SEED = 2026
+#: SNRs in dB of the loss curves (the paper's Fig. 4).
+CURVE_SNRS_DB = (-10.0, 0.0, 10.0)
+#: Dataset sizes of the loss curves, capped at the pool size.
+CURVE_SIZES = (250, 1000)
+
+
+@dataclasses.dataclass(frozen=True)
+class CentralisedConfig:
+    """Every setting of one centralised training run on sensed MNIST images except the training seed.
+
+    The run takes a random pool of ``pool_size`` clean training images (a permutation drawn
+    from ``pool_seed``), keeps its first ``num_samples`` images, senses them once at ``snr_db``
+    with noise from ``numpy.random.default_rng(noise_key)``, and trains a fresh MLP on them.
+    Its test accuracy and test losses use the first ``test_images`` clean test images.
+
+    Examples
+    --------
+    >>> a = CentralisedConfig(pool_size=100, num_samples=50, snr_db=0.0, noise_key=(0, 1), steps=10,
+    ...                       record_every=5, test_images=20)
+    >>> a.hash == CentralisedConfig(**a.to_dict()).hash, a.hash == a.replace(snr_db=10.0).hash
+    (True, False)
+    """
+
+    #: Clean training images in the pool.
+    pool_size: int
+    #: Images of the pool the run trains on (its first ``num_samples``), the dataset size ``D``.
+    num_samples: int
+    #: Sensing SNR in dB of the training images.
+    snr_db: float
+    #: Entropy of the noise generator, ``numpy.random.default_rng(list(noise_key))``.
+    noise_key: tuple[int, ...]
+    #: SGD steps.
+    steps: int
+    #: Record the training loss every this many steps (and after the last).
+    record_every: int
+    #: Clean test images (the first ones of the test split) for the accuracy and the test losses.
+    test_images: int
+    #: Whether to record the clean test loss at the same steps as the training loss.
+    record_test_loss: bool = False
+    #: Mini-batch size.
+    batch_size: int = 32
+    #: SGD learning rate.
+    learning_rate: float = 0.05
+    #: Seed of the pool permutation.
+    pool_seed: int = POOL_SEED
+
+    def __post_init__(self) -> None:
+        for name in ("pool_size", "num_samples", "steps", "record_every", "test_images", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if self.num_samples > self.pool_size:
+            raise ValueError(f"num_samples must lie in [1, pool_size={self.pool_size}], got {self.num_samples}")
+        if not np.isfinite(self.snr_db):
+            raise ValueError(f"snr_db must be a finite number of dB, got {self.snr_db!r}")
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}; allowed range is (0, inf)")
+        object.__setattr__(self, "snr_db", float(self.snr_db))
+        object.__setattr__(self, "learning_rate", float(self.learning_rate))
+        object.__setattr__(self, "noise_key", tuple(int(k) for k in self.noise_key))
+        object.__setattr__(self, "record_test_loss", bool(self.record_test_loss))
+        object.__setattr__(self, "pool_seed", int(self.pool_seed))
+
+    def replace(self, **changes) -> "CentralisedConfig":
+        """Return a copy with some fields changed (validated like a new config)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Return the fields as JSON-ready values."""
+        out = dataclasses.asdict(self)
+        out["noise_key"] = list(self.noise_key)
+        return out
+
+    @property
+    def hash(self) -> str:
+        """First 16 hex digits of the SHA-256 of the canonical JSON of the fields and the cache format."""
+        text = json.dumps({"cache_format": CENTRALISED_CACHE_FORMAT, **self.to_dict()}, sort_keys=True,
+                          allow_nan=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CentralisedRun:
+    """Result of one cached centralised run: loss curves and the final clean test accuracy (no model)."""
+
+    #: SGD steps at which the losses were recorded (0 is the initial model).
+    steps: np.ndarray
+    #: Mean cross-entropy over the run's own sensed training images at those steps.
+    losses: np.ndarray
+    #: Clean test accuracy of the final model, a fraction.
+    test_accuracy: float
+    #: Mean cross-entropy over the clean test images at the same steps (None unless recorded).
+    test_losses: np.ndarray | None = None
+
+    def to_dict(self) -> dict:
+        """Return the result as JSON-ready values."""
+        return {"steps": self.steps.tolist(), "losses": self.losses.tolist(), "test_accuracy": self.test_accuracy,
+                "test_losses": None if self.test_losses is None else self.test_losses.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CentralisedRun":
+        """Rebuild a result from :meth:`to_dict` output."""
+        test_losses = data["test_losses"]
+        return cls(steps=np.asarray(data["steps"], dtype=int), losses=np.asarray(data["losses"], dtype=float),
+                   test_accuracy=float(data["test_accuracy"]),
+                   test_losses=None if test_losses is None else np.asarray(test_losses, dtype=float))
+
+
+def _pool_indices(n_available: int, pool_size: int, pool_seed: int) -> np.ndarray:
+    if pool_size > n_available:
+        raise ValueError(f"pool_size must be at most the {n_available} MNIST training images, got {pool_size}")
+    return np.random.default_rng(pool_seed).permutation(n_available)[:pool_size]
+
+
+def centralised_run(config: CentralisedConfig, seed: int, *, data=None, results_dir=None,
+                    use_cache: bool = True) -> CentralisedRun:
+    """Run (or read from the result cache) one centralised training run on sensed MNIST images.
+
+    Parameters
+    ----------
+    config : CentralisedConfig
+        Pool, dataset size, SNR, noise key and training settings.
+    seed : int
+        Seeds the weight initialisation and the batch order (see :func:`train_centralised`).
+    data : isacfl.data.MnistData, optional
+        The data set; :func:`isacfl.data.load_mnist` by default.
+    results_dir : str or Path, optional
+        Result folder; default ``ISACFL_RESULTS_DIR`` or ``results/cache`` in the repository.
+    use_cache : bool
+        Read an existing valid result file instead of computing. The result is written either way.
+
+    Returns
+    -------
+    CentralisedRun
+
+    Raises
+    ------
+    ValueError
+        If the pool or the test set is larger than the data set, or the seed is negative.
+
+    Notes
+    -----
+    The file ``centralised-<config hash>-seed<seed>.json`` carries the config, the seed, the code
+    version and a checksum (:func:`isacfl.fl.results.save_record`).
+
+    Limitations
+    -----------
+    The config does not name the MNIST source, so a result computed on the 5,000-image subset
+    is read back after a local copy of the full MNIST set has been installed. Empty the result
+    folder after changing the data.
+    """
+    from ..data import load_mnist
+    from ..fl.results import load_record, save_record
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    if use_cache:
+        cached = load_record(CENTRALISED_KIND, config, seed, "run", CentralisedRun.from_dict,
+                             cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir)
+        if cached is not None:
+            return cached
+
+    data = load_mnist() if data is None else data
+    if config.test_images > len(data.test_labels):
+        raise ValueError(f"test_images must be at most the {len(data.test_labels)} MNIST test images, "
+                         f"got {config.test_images}")
+    pool = _pool_indices(len(data.train_labels), config.pool_size, config.pool_seed)[:config.num_samples]
+    test_images, test_labels = data.test_images[:config.test_images], data.test_labels[:config.test_images]
+    noise_rng = np.random.default_rng(list(config.noise_key))
+    noisy = add_sensing_noise(data.train_images[pool], 10 ** (config.snr_db / 10), noise_rng)
+    history = train_centralised(noisy, data.train_labels[pool], steps=config.steps, seed=seed,
+                                batch_size=config.batch_size, learning_rate=config.learning_rate,
+                                record_every=config.record_every,
+                                test_images=test_images if config.record_test_loss else None,
+                                test_labels=test_labels if config.record_test_loss else None)
+    result = CentralisedRun(steps=history.steps, losses=history.losses, test_losses=history.test_losses,
+                            test_accuracy=accuracy(history.model, test_images, test_labels))
+    save_record(CENTRALISED_KIND, config, seed, "run", result.to_dict(), cache_format=CENTRALISED_CACHE_FORMAT,
+                root=results_dir)
+    return result
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SnrTrainingRuns:
+    """Centralised runs of Figs. 3 and 4: accuracy against SNR, and loss curves over SNRs and sizes."""
+
+    #: SNRs in dB of the accuracy sweep.
+    snr_grid_db: np.ndarray
+    #: Training seeds.
+    seeds: tuple[int, ...]
+    #: Clean test accuracy, shape ``(n_seeds, n_snr)``.
+    accuracies: np.ndarray
+    #: SNRs in dB of the loss curves.
+    curve_snrs_db: tuple[float, ...]
+    #: Dataset sizes of the loss curves, increasing; the last is the whole pool.
+    curve_sizes: tuple[int, ...]
+    #: Loss-curve runs keyed by ``(seed, snr_db, size)`` with ``snr_db`` from :attr:`curve_snrs_db`.
+    curves: dict
+    #: Clean training images in the pool and clean test images used.
+    pool_size: int
+    test_size: int
+    #: Runs computed by this call; the others were read from the result cache.
+    computed_runs: int
+
+    def final_losses(self, kind: str = "train") -> np.ndarray:
+        """Return the last recorded loss of every curve run, shape ``(n_seeds, n_curve_snrs, n_sizes)``.
+
+        ``kind`` is ``"train"`` (the loss on the run's own sensed images) or ``"test"`` (the loss
+        on the clean test images).
+
+        Raises
+        ------
+        ValueError
+            If ``kind`` is neither.
+        """
+        if kind not in ("train", "test"):
+            raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
+        out = np.empty((len(self.seeds), len(self.curve_snrs_db), len(self.curve_sizes)))
+        for i, seed in enumerate(self.seeds):
+            for j, level in enumerate(self.curve_snrs_db):
+                for k, size in enumerate(self.curve_sizes):
+                    run = self.curves[(seed, level, size)]
+                    out[i, j, k] = (run.losses if kind == "train" else run.test_losses)[-1]
+        return out
+
+
+def snr_training_plan(profile, n_train: int, n_test: int) -> dict:
+    """Return the ``(config, seed)`` jobs of :func:`snr_training_runs` for a profile and a data-set size.
+
+    Returns
+    -------
+    dict
+        ``grid_db``, ``seeds``, ``pool_size``, ``test_size``, ``curve_sizes``, ``grid_jobs`` (a
+        dict from ``(seed, grid index)`` to a config) and ``curve_jobs`` (from ``(seed, snr_db,
+        size)`` to a config).
+
+    Notes
+    -----
+    The accuracy run at grid index ``j`` of seed ``s`` draws its noise from key ``(s, j)``. At the
+    loss-curve SNRs it also records the training and test losses and serves as the loss-curve run
+    of the whole pool. A loss-curve run on a smaller dataset draws its noise from key
+    ``(100 + s, i, D)``, with ``i`` the index of its SNR in :data:`CURVE_SNRS_DB`.
+
+    Examples
+    --------
+    >>> from isacfl.profiles import get_profile
+    >>> plan = snr_training_plan(get_profile("quick"), 4000, 1000)
+    >>> plan["grid_db"].tolist(), plan["curve_sizes"], len(plan["grid_jobs"]), len(plan["curve_jobs"])
+    ([-20.0, -10.0, 0.0, 10.0, 20.0], (250, 1000, 2000), 10, 18)
+    """
+    pool_size = n_train if profile.train_images is None else min(profile.train_images, n_train)
+    test_size = n_test if profile.test_images is None else min(profile.test_images, n_test)
+    steps = profile.centralised_steps
+    record_every = max(steps // 10, 1)
+    grid_db = np.linspace(-20.0, 20.0, 2 * profile.sweep_points - 1)
+    seeds = tuple(range(profile.num_seeds))
+    curve_sizes = tuple(sorted({min(size, pool_size) for size in CURVE_SIZES} | {pool_size}))
+
+    def config(size: int, level: float, key: tuple[int, ...], curve: bool) -> CentralisedConfig:
+        return CentralisedConfig(pool_size=pool_size, num_samples=size, snr_db=float(level), noise_key=key,
+                                 steps=steps, record_every=record_every if curve else steps,
+                                 test_images=test_size, record_test_loss=curve)
+
+    grid_jobs, curve_jobs = {}, {}
+    for seed in seeds:
+        for j, level in enumerate(grid_db):
+            on_curve = any(abs(level - c) < 1e-9 for c in CURVE_SNRS_DB)
+            grid_jobs[(seed, j)] = config(pool_size, level, (seed, j), on_curve)
+        for i, level in enumerate(CURVE_SNRS_DB):
+            for size in curve_sizes:
+                matches = [j for j, g in enumerate(grid_db) if abs(g - level) < 1e-9]
+                if size == pool_size and matches:
+                    curve_jobs[(seed, level, size)] = grid_jobs[(seed, matches[0])]
+                else:
+                    curve_jobs[(seed, level, size)] = config(size, level, (100 + seed, i, size), True)
+    return {"grid_db": grid_db, "seeds": seeds, "pool_size": pool_size, "test_size": test_size,
+            "curve_sizes": curve_sizes, "grid_jobs": grid_jobs, "curve_jobs": curve_jobs}
+
+
+def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bool = True) -> SnrTrainingRuns:
+    """Run (or read from the result cache) the centralised runs of Figs. 3 and 4 at a profile's sizes.
+
+    For every seed of the profile, a fresh MLP is trained on the whole pool sensed at each SNR of
+    a grid from -20 to 20 dB (``2 * sweep_points - 1`` points) and scored on clean test images. At
+    -10, 0 and 10 dB further runs train on the first 250 and 1,000 pool images and record loss
+    curves. :func:`snr_training_plan` lists the configs.
+
+    Parameters
+    ----------
+    profile : Profile or str, optional
+        Sizes (``train_images``, ``test_images``, ``centralised_steps``, ``sweep_points``,
+        ``num_seeds``); default ``ISACFL_PROFILE``.
+    data : isacfl.data.MnistData, optional
+        The data set; :func:`isacfl.data.load_mnist` by default.
+    results_dir : str or Path, optional
+        Result folder of the cache.
+    progress : bool
+        Show a tqdm bar over the runs.
+
+    Returns
+    -------
+    SnrTrainingRuns
+    """
+    from ..data import load_mnist
+    from ..fl.results import record_path
+    from ..profiles import Profile, get_profile
+
+    if not isinstance(profile, Profile):
+        profile = get_profile(profile)
+    data = load_mnist() if data is None else data
+    plan = snr_training_plan(profile, len(data.train_labels), len(data.test_labels))
+    jobs = {(config, seed) for (seed, _), config in plan["grid_jobs"].items()}
+    jobs |= {(config, seed) for (seed, _, _), config in plan["curve_jobs"].items()}
+    jobs = sorted(jobs, key=lambda job: (job[1], job[0].snr_db, job[0].num_samples, job[0].hash))
+    computed = sum(not record_path(CENTRALISED_KIND, config, seed, results_dir).is_file() for config, seed in jobs)
+    logger.info("centralised runs: %d jobs, %d without a result file", len(jobs), computed)
+    results = {}
+    for config, seed in tqdm(jobs, desc="centralised runs", disable=not progress):
+        results[(config.hash, seed)] = centralised_run(config, seed, data=data, results_dir=results_dir)
+
+    accuracies = np.array([[results[(plan["grid_jobs"][(seed, j)].hash, seed)].test_accuracy
+                            for j in range(len(plan["grid_db"]))] for seed in plan["seeds"]])
+    curves = {key: results[(config.hash, key[0])] for key, config in plan["curve_jobs"].items()}
+    return SnrTrainingRuns(snr_grid_db=plan["grid_db"], seeds=plan["seeds"], accuracies=accuracies,
+                           curve_snrs_db=CURVE_SNRS_DB, curve_sizes=plan["curve_sizes"], curves=curves,
+                           pool_size=plan["pool_size"], test_size=plan["test_size"], computed_runs=computed)
