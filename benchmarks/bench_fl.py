@@ -1,5 +1,5 @@
-"""Benchmark the FL engines: per-round time of the vectorised and reference engines, their ratio,
-and the share of the machine's dense-matmul rate that local training reaches.
+"""Benchmark the FL engines: per-round time of the reference, vectorised and fused engines, their
+ratios, and the share of the machine's dense-matmul rate that local training reaches.
 
 Run from the repository root::
 
@@ -7,7 +7,7 @@ Run from the repository root::
 
 Workload: the default scenario (10 devices, seed 0) under the proposed allocation gives the
 sample counts ``D_n``; the 784-256-256-10 MLP trains ``K = 5`` local steps of batch 32 per device
-and round. Every upload succeeds, so every device trains in every round and both engines do the
+and round. Every upload succeeds, so every device trains in every round and all engines do the
 same work. The data are random MNIST-shaped tensors, which cost the same to train on as MNIST.
 
 The engines run side by side: repeats alternate between them and the median round time of each
@@ -15,7 +15,8 @@ is reported. The matmul rate is measured at the same thread count with a square 
 
 Flower: if a Python interpreter with ``flwr[simulation]`` is given (``--flower-python``, or the
 ``FLWR_PYTHON`` environment variable), the same FedAvg workload runs under Flower's simulation
-engine in a subprocess, and the ratio of its per-round time to the vectorised engine's is printed.
+engine in a subprocess, and the ratio of its per-round time to the vectorised and fused engines'
+is printed.
 That interpreter must also import torch and isacfl. When none is given or it fails, the script
 says so and why.
 """
@@ -35,7 +36,7 @@ import numpy as np
 import torch
 
 from isacfl.allocation import allocate
-from isacfl.fl import federated_averaging
+from isacfl.fl import ENGINES, federated_averaging
 from isacfl.models import MLP, MNIST_LAYER_SIZES
 from isacfl.scenario import Scenario
 
@@ -182,9 +183,9 @@ def main() -> None:
     print(f"workload: {len(samples)} devices, D_n = {samples}, K = {LOCAL_STEPS}, batch {BATCH_SIZE}, "
           f"torch {torch.__version__}, {args.threads} thread(s), {os.cpu_count()} CPUs")
 
-    engine_round_seconds("vectorised", data, test, 2)  # warm-up of both paths
-    engine_round_seconds("reference", data, test, 2)
-    times: dict[str, list[tuple[float, float]]] = {"vectorised": [], "reference": []}
+    for engine in ENGINES:
+        engine_round_seconds(engine, data, test, 2)  # warm-up of every path
+    times: dict[str, list[tuple[float, float]]] = {engine: [] for engine in ENGINES}
     for _ in range(args.repeats):
         for engine in times:
             times[engine].append(engine_round_seconds(engine, data, test, args.rounds))
@@ -196,16 +197,16 @@ def main() -> None:
     # Other processes on a shared machine inflate wall-clock times; CPU time of this process is
     # the steadier measure at one thread, so both are printed.
     print("                   wall-clock    CPU time")
-    for engine in ("reference", "vectorised"):
+    for engine in ENGINES:
         print(f"{engine + ' engine:':19s}{1e3 * wall[engine]:8.1f} ms  {1e3 * cpu[engine]:8.1f} ms per round")
-    print(f"ratio reference / vectorised: {wall['reference'] / wall['vectorised']:.2f} wall-clock, "
-          f"{cpu['reference'] / cpu['vectorised']:.2f} CPU time (goal >= 1.3)")
+    for slower, faster in (("reference", "vectorised"), ("reference", "fused"), ("vectorised", "fused")):
+        print(f"ratio {slower} / {faster}: {wall[slower] / wall[faster]:.2f} wall-clock, "
+              f"{cpu[slower] / cpu[faster]:.2f} CPU time")
     print(f"dense matmul rate: {matmul_wall:.1f} GFLOP/s wall-clock, {matmul_cpu:.1f} GFLOP/s CPU time")
-    for engine in ("vectorised", "reference"):
+    for engine in ENGINES:
         rate_wall, rate_cpu = flops / wall[engine], flops / cpu[engine]
         print(f"{engine} local training: {rate_wall:.1f} GFLOP/s = {100 * rate_wall / matmul_wall:.0f}% "
               f"wall-clock, {rate_cpu:.1f} GFLOP/s = {100 * rate_cpu / matmul_cpu:.0f}% CPU time (goal >= 60%)")
-    vectorised = wall["vectorised"]
 
     if not args.flower_python:
         print("Flower: not run, because no interpreter with flwr[simulation] was given "
@@ -216,7 +217,8 @@ def main() -> None:
         print(f"Flower: not measured. {note}")
     else:
         print(f"Flower simulation ({note}): {1e3 * flower:8.1f} ms per round; "
-              f"ratio Flower / vectorised: {flower / vectorised:.2f}")
+              f"ratio Flower / vectorised: {flower / wall['vectorised']:.2f}, "
+              f"Flower / fused: {flower / wall['fused']:.2f}")
 
 
 if __name__ == "__main__":

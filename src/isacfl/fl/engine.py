@@ -43,6 +43,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .aggregate import aggregate, aggregate_stacked
+from .fused import FusedTrainer
 from .history import History
 
 __all__ = ["federated_averaging", "seed_streams", "draw_uploads", "draw_batch_indices", "STREAM_NAMES", "ENGINES"]
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 STREAM_NAMES = ("positions", "partition", "acquisition", "uploads", "init", "batches", "evaluation")
 
 #: Names accepted by the ``engine`` argument of :func:`federated_averaging`.
-ENGINES = ("vectorised", "reference")
+ENGINES = ("vectorised", "reference", "fused")
 
 # Samples per forward pass when evaluating; bounds the memory of one evaluation chunk.
 _EVAL_CHUNK = 8192
@@ -373,7 +374,11 @@ def federated_averaging(
     uploads = draw_uploads(p, num_rounds, np.random.default_rng(streams["uploads"]))
     batch_rng = np.random.default_rng(streams["batches"])
     model = _initial_model(model_factory, streams["init"])
-    trainer = _VectorisedTrainer(model, learning_rate) if engine == "vectorised" else None
+    trainer: _VectorisedTrainer | FusedTrainer | None = None
+    if engine == "vectorised":
+        trainer = _VectorisedTrainer(model, learning_rate)
+    elif engine == "fused":
+        trainer = FusedTrainer(model, learning_rate, tuple(images.shape[1:]))
     global_state = {name: t.detach().clone() for name, t in model.state_dict().items()}
 
     loss_images, loss_labels = images, labels
