@@ -28,8 +28,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -43,9 +47,9 @@ from ..fl import federated_averaging, observation_indices, partition_iid, seed_s
 from ..fl.runner import torch_threads
 from ..metrics import beam_distance, topk_accuracies
 from ..scenario import Scenario
-from .loader import NUM_BEAMS, RadarDataset
+from .loader import ENV_VAR, NUM_BEAMS, RadarDataset, load_scenario9
 from .model import RadarLeNet, count_parameters
-from .synthetic import FULL_RADAR
+from .synthetic import FULL_RADAR, SyntheticConfig, load_synthetic_scenario9
 from .transforms import ANGLE_FFT_SIZE, TRANSFORMS, add_complex_sensing_noise, normalise_maps, range_angle_map
 
 __all__ = [
@@ -56,6 +60,11 @@ __all__ = [
     "FL_ENGINE",
     "RadarExperimentConfig",
     "RadarRun",
+    "RadarRunSpec",
+    "RADAR_CACHE_FORMAT",
+    "SYNTHETIC_SEED",
+    "dataset_identity",
+    "profile_dataset",
     "radar_scenario",
     "preprocess",
     "acquire_radar",
@@ -82,6 +91,14 @@ TORCH_THREADS_PER_RUN = 1
 #: FedAvg engine of the radar runs. At one torch thread the per-device loop took 35 s where the
 #: vmap engine took 60 s for the same run of this convolutional network.
 FL_ENGINE = "reference"
+
+#: Version of the radar runs' algorithm and record layout. It is part of every run hash, so bumping
+#: it when a run's numbers change makes every cached radar run stale.
+RADAR_CACHE_FORMAT = 1
+#: File-name prefix of cached radar runs in the result folder.
+RADAR_KIND = "radar"
+#: Seed of the synthetic data set the chapter and the scorecard use.
+SYNTHETIC_SEED = 0
 
 _Result = TypeVar("_Result")
 
@@ -155,6 +172,33 @@ class RadarExperimentConfig:
         """Return a copy with some settings changed."""
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def from_profile(cls, profile: Any = None, **changes: Any) -> "RadarExperimentConfig":
+        """Build the config of the radar chapter at a profile's sizes (default: ``ISACFL_PROFILE``).
+
+        The profile sets the rounds (``radar_rounds``), and the global model is evaluated eight
+        times per run.
+
+        Examples
+        --------
+        >>> RadarExperimentConfig.from_profile("book").eval_every
+        5
+        """
+        from ..profiles import Profile, get_profile
+
+        if not isinstance(profile, Profile):
+            profile = get_profile(profile)
+        sizes = dict(num_rounds=profile.radar_rounds, eval_every=max(1, profile.radar_rounds // 8))
+        sizes.update(changes)
+        return cls(**sizes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as JSON-ready values (overrides as ``[name, value]`` lists)."""
+        out = dataclasses.asdict(self)
+        out["scenario_overrides"] = [[str(name), np.asarray(value, dtype=float).tolist()]
+                                     for name, value in self.scenario_overrides]
+        return out
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RadarRun:
@@ -177,6 +221,85 @@ class RadarRun:
     data_source: str
     #: ``(server_round, top-1 test accuracy)`` pairs of the FL run (epochs for the centralised run).
     accuracy_curve: tuple[tuple[int, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run as JSON-ready values (the top-k keys become strings)."""
+        out = dataclasses.asdict(self)
+        out["topk"] = {str(k): float(v) for k, v in self.topk.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RadarRun":
+        """Rebuild a run from :meth:`to_dict` output.
+
+        Examples
+        --------
+        >>> run = RadarRun("uniform", 0, {1: 0.2, 5: 0.6}, 3.0, (10, 20), (0.0, 2.0), (1.0, 0.5), "synthetic",
+        ...                ((1, 0.1), (2, 0.2)))
+        >>> RadarRun.from_dict(run.to_dict()).to_dict() == run.to_dict()
+        True
+        """
+        return cls(
+            strategy=str(data["strategy"]),
+            seed=int(data["seed"]),
+            topk={int(k): float(v) for k, v in data["topk"].items()},
+            beam_distance=float(data["beam_distance"]),
+            samples=tuple(int(d) for d in data["samples"]),
+            sensing_snr_db=tuple(float(v) for v in data["sensing_snr_db"]),
+            success_prob=tuple(float(p) for p in data["success_prob"]),
+            data_source=str(data["data_source"]),
+            accuracy_curve=tuple((int(r), float(a)) for r, a in data["accuracy_curve"]),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class RadarRunSpec:
+    """Key of one cached radar run: the experiment settings, the strategy and the data it ran on."""
+
+    config: RadarExperimentConfig
+    #: A strategy of :data:`RADAR_STRATEGIES` (or ``golden``), or ``"centralised"``.
+    strategy: str
+    #: Canonical JSON of :func:`dataset_identity`.
+    data: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the key as JSON-ready values."""
+        return {"config": self.config.to_dict(), "strategy": self.strategy, "data": json.loads(self.data)}
+
+    @property
+    def hash(self) -> str:
+        """First 16 hex digits of the SHA-256 of the canonical JSON of the key and :data:`RADAR_CACHE_FORMAT`."""
+        text = json.dumps({"cache_format": RADAR_CACHE_FORMAT, **self.to_dict()}, sort_keys=True, allow_nan=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def dataset_identity(dataset: RadarDataset) -> dict[str, Any]:
+    """Describe a data set for the result cache: its source, generator parameters and split sizes.
+
+    Limitations
+    -----------
+    Real Scenario 9 folders are told apart only by their split sizes and frame shape, not by
+    their content: a changed copy of the same size reads runs cached for the old one.
+    """
+    return {"source": dataset.source, "synthetic": dataset.synthetic_parameters,
+            "frames": [len(dataset.train), len(dataset.val), len(dataset.test)],
+            "frame_shape": list(dataset.frame_shape)}
+
+
+def profile_dataset(profile: Any = None) -> RadarDataset:
+    """Load the radar data of the chapter at a profile's size (default: ``ISACFL_PROFILE``).
+
+    The data are the real Scenario 9 folder that ``ISACFL_DEEPSENSE_DIR`` names. Without it, they are
+    the synthetic stand-in with the profile's ``radar_frames`` frames, generated with seed
+    :data:`SYNTHETIC_SEED` (or read from the data cache).
+    """
+    from ..profiles import Profile, get_profile
+
+    if not isinstance(profile, Profile):
+        profile = get_profile(profile)
+    if os.environ.get(ENV_VAR):
+        return load_scenario9()
+    return load_synthetic_scenario9(SyntheticConfig(n_frames=profile.radar_frames), seed=SYNTHETIC_SEED)
 
 
 def radar_scenario(n_devices: int, seed: int | np.random.SeedSequence, n_parameters: int, **overrides: Any) -> Scenario:
@@ -403,21 +526,59 @@ def run_radar_experiment(
     *,
     centralised: bool = True,
     progress: bool = True,
+    use_cache: bool = False,
+    results_dir: str | Path | None = None,
 ) -> list[RadarRun]:
     """Run every strategy (and the centralised reference) for every seed.
+
+    Parameters
+    ----------
+    dataset, config
+        As in :func:`run_radar_fl`.
+    seeds : sequence of int
+        Run seeds.
+    strategies : iterable of str
+        Allocation strategies of the FL runs.
+    centralised : bool
+        Add the centralised run of each seed.
+    progress : bool
+        Show a tqdm bar over the runs.
+    use_cache : bool
+        Read each run from the result cache when a valid file exists, and write every computed
+        run there (files ``radar-<hash>-seed<seed>.json``, keyed by :class:`RadarRunSpec`).
+    results_dir : str or Path, optional
+        Result folder; default ``ISACFL_RESULTS_DIR`` or ``results/cache`` in the repository.
 
     Returns
     -------
     list of RadarRun
         Ordered by seed, then strategy, the centralised run last within each seed.
     """
+    from ..fl.results import load_record, save_record
+
     jobs = [(seed, strategy) for seed in seeds for strategy in list(strategies) + (["centralised"] if centralised else [])]
+    data = json.dumps(dataset_identity(dataset), sort_keys=True)
     runs = []
+    computed = 0
     for seed, strategy in tqdm(jobs, desc="radar runs", disable=not progress):
+        spec = RadarRunSpec(config, strategy, data)
+        cached = None
+        if use_cache:
+            cached = load_record(RADAR_KIND, spec, seed, "run", RadarRun.from_dict, cache_format=RADAR_CACHE_FORMAT,
+                                 root=results_dir)
+        if cached is not None:
+            runs.append(cached)
+            continue
         if strategy == "centralised":
-            runs.append(run_centralised(dataset, config, seed))
+            run = run_centralised(dataset, config, seed)
         else:
-            runs.append(run_radar_fl(dataset, strategy, config, seed))
+            run = run_radar_fl(dataset, strategy, config, seed)
+        computed += 1
+        if use_cache:
+            save_record(RADAR_KIND, spec, seed, "run", run.to_dict(), cache_format=RADAR_CACHE_FORMAT,
+                        root=results_dir)
+        runs.append(run)
+    logger.info("radar runs: %d computed, %d read from the result cache", computed, len(jobs) - computed)
     return runs
 
 
