@@ -5,8 +5,9 @@ Learning" (arXiv 2605.11915); its figure numbers are used as row labels.
 
 The functions here take measurements (sweeps, FL runs, allocations) and return
 :class:`~isacfl.scorecard.rules.ClaimResult` rows. They never run anything themselves except
-:func:`strategy_runs`, :func:`allocation_samples` and :func:`golden_gaps`, which compute (or read
-from the result cache) the exact runs and allocations the other chapters use.
+:func:`strategy_runs`, :func:`allocation_samples`, :func:`golden_gaps`, :func:`centralised_runs`
+and :func:`radar_runs`, which compute (or read from the result cache) the exact runs and
+allocations the other chapters use.
 
 Accuracy is the final test accuracy of a run (a fraction). A difference of accuracies is called
 "close" when its interval lies within :data:`CLOSE_MARGIN` (one percentage point).
@@ -43,6 +44,11 @@ __all__ = [
     "not_evaluated",
     "fading_claim",
     "gradient_error_claim",
+    "centralised_runs",
+    "snr_accuracy_claim",
+    "loss_claim",
+    "radar_runs",
+    "radar_claim",
 ]
 
 logger = logging.getLogger(__name__)
@@ -383,6 +389,177 @@ def gradient_error_claim(profile: Profile | str | None = None, *, num_samples: i
                                   f"error({grid_db[k]:g} dB) - error({grid_db[k + 1]:g} dB)")
              for k, (low, high) in enumerate(zip(errors[:-1], errors[1:]))]
     return _claim("Fig. 3", f"The squared gradient error falls at every step up in SNR (D = {num_samples})", parts)
+
+
+# -- centralised training (Figs. 3 and 4) and radar beam prediction (Fig. 12) ------------------------
+
+
+def centralised_runs(profile: Profile | str | None = None, *, progress: bool = True):
+    """Read (or compute) the centralised MNIST runs of the gradient-noise chapter at a profile's sizes.
+
+    This is :func:`isacfl.theory.mlp.snr_training_runs`, the function that chapter calls, so a book
+    build reads every run from the result cache.
+    """
+    from ..theory.mlp import snr_training_runs
+
+    return snr_training_runs(profile, progress=progress)
+
+
+def snr_accuracy_claim(snr_db: np.ndarray, accuracies: np.ndarray) -> ClaimResult:
+    """Check that clean test accuracy rises with the sensing SNR of the training data (Fig. 3, right).
+
+    The comparison is the accuracy at the highest SNR minus that at the lowest, per seed (rule
+    ``greater``, paired by seed).
+
+    Parameters
+    ----------
+    snr_db : array_like of float, shape (n_snr,)
+        SNRs in dB of the training data.
+    accuracies : array_like of float, shape (n_seeds, n_snr)
+        Clean test accuracy of each seed's model at each SNR.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or there are fewer than 2 SNRs.
+
+    Examples
+    --------
+    >>> str(snr_accuracy_claim([-20.0, 20.0], [[0.70, 0.88], [0.69, 0.89], [0.71, 0.88]]).verdict)
+    'holds'
+    """
+    levels = np.asarray(snr_db, dtype=float)
+    values = np.asarray(accuracies, dtype=float)
+    if levels.ndim != 1 or levels.size < 2 or values.ndim != 2 or values.shape[1] != levels.size:
+        raise ValueError(f"accuracies must have shape (n_seeds, {levels.size}) for {levels.size} >= 2 SNRs, "
+                         f"got snr_db of shape {levels.shape} and accuracies of shape {values.shape}")
+    high, low = int(np.argmax(levels)), int(np.argmin(levels))
+    part = greater(values[:, high], values[:, low], f"accuracy({levels[high]:g} dB) - accuracy({levels[low]:g} dB)")
+    return _claim("Fig. 3", "Test accuracy rises with the sensing SNR", [part])
+
+
+def loss_claim(snr_db: np.ndarray, sizes: np.ndarray, losses: np.ndarray, measure: str) -> ClaimResult:
+    """Check that higher SNR and larger ``D`` each give a lower loss at the end of training (Fig. 4).
+
+    Each part compares neighbours on one axis with the other fixed, per seed (rule ``greater`` on
+    the loss of the worse setting minus that of the better one): adjacent SNRs at every dataset
+    size, and adjacent sizes at every SNR.
+
+    Parameters
+    ----------
+    snr_db : array_like of float, shape (n_snr,)
+        Increasing SNRs in dB.
+    sizes : array_like of int, shape (n_sizes,)
+        Increasing dataset sizes ``D``.
+    losses : array_like of float, shape (n_seeds, n_snr, n_sizes)
+        Loss of each seed's run at the end of training.
+    measure : str
+        Which loss it is, for the claim text and the comparison descriptions.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, or an axis is not increasing.
+
+    Examples
+    --------
+    >>> loss = [[[1.0, 0.8], [0.6, 0.4]], [[1.1, 0.9], [0.7, 0.5]], [[0.9, 0.7], [0.5, 0.31]]]
+    >>> str(loss_claim([0.0, 10.0], [100, 1000], loss, "test loss").verdict)
+    'holds'
+    """
+    levels = np.asarray(snr_db, dtype=float)
+    counts = np.asarray(sizes)
+    values = np.asarray(losses, dtype=float)
+    if values.ndim != 3 or values.shape[1:] != (levels.size, counts.size):
+        raise ValueError(f"losses must have shape (n_seeds, {levels.size}, {counts.size}), got {values.shape}")
+    if np.any(np.diff(levels) <= 0) or np.any(np.diff(counts) <= 0):
+        raise ValueError(f"snr_db and sizes must be increasing, got {levels.tolist()} and {counts.tolist()}")
+    parts = []
+    for k, size in enumerate(counts):
+        for j in range(levels.size - 1):
+            parts.append(greater(values[:, j, k], values[:, j + 1, k],
+                                 f"D = {size}: loss({levels[j]:g} dB) - loss({levels[j + 1]:g} dB)"))
+    for j, level in enumerate(levels):
+        for k in range(counts.size - 1):
+            parts.append(greater(values[:, j, k], values[:, j, k + 1],
+                                 f"{level:g} dB: loss(D = {counts[k]}) - loss(D = {counts[k + 1]})"))
+    return _claim("Fig. 4", f"Higher SNR and larger D give a lower {measure} at the end of training", parts)
+
+
+def radar_runs(profile: Profile | str | None = None, *, progress: bool = True):
+    """Read (or compute) the runs of the radar chapter at a profile's sizes.
+
+    The data, config and seeds are those of the radar chapter
+    (:func:`isacfl.radar.experiment.profile_dataset`,
+    :meth:`~isacfl.radar.experiment.RadarExperimentConfig.from_profile`, seeds ``0 ..
+    radar_seeds - 1``), so a book build reads every run from the result cache.
+    """
+    from ..radar.experiment import RADAR_STRATEGIES, RadarExperimentConfig, profile_dataset, run_radar_experiment
+
+    if not isinstance(profile, Profile):
+        profile = get_profile(profile)
+    dataset = profile_dataset(profile)
+    config = RadarExperimentConfig.from_profile(profile)
+    return run_radar_experiment(dataset, config, seeds=range(profile.radar_seeds), strategies=RADAR_STRATEGIES,
+                                progress=progress, use_cache=True)
+
+
+def radar_claim(runs, claimed: str = "proposed",
+                baselines: tuple[str, ...] = ("maxsensing", "maxcomm", "uniform")) -> ClaimResult:
+    """Check that ``claimed`` has the highest top-k accuracy at every ``k`` (Fig. 12).
+
+    Each part is the claimed strategy's top-k accuracy minus one baseline's, per seed (rule
+    ``greater``, paired by seed: a seed gives every strategy the same devices, pools and initial
+    model), for every ``k`` and every baseline. The claim text names the data source, so a row
+    computed on the synthetic stand-in says so.
+
+    Parameters
+    ----------
+    runs : iterable of isacfl.radar.experiment.RadarRun
+        Runs of the claimed strategy and of every baseline for the same seeds (others are ignored).
+    claimed, baselines : str
+        Strategy names.
+
+    Raises
+    ------
+    ValueError
+        If a strategy has no runs, or the strategies ran on different seeds or data.
+
+    Examples
+    --------
+    >>> from isacfl.radar.experiment import RadarRun
+    >>> runs = [RadarRun(name, seed, {1: acc + 0.01 * seed}, 1.0, (1,), (0.0,), (1.0,), "synthetic stand-in")
+    ...         for seed in range(3) for name, acc in (("proposed", 0.5), ("uniform", 0.3))]
+    >>> row = radar_claim(runs, baselines=("uniform",))
+    >>> str(row.verdict), row.claim
+    ('holds', 'Proposed is best at every top-k on radar beam prediction (synthetic stand-in data)')
+    """
+    grouped: dict[str, dict[int, Any]] = {}
+    for run in runs:
+        grouped.setdefault(run.strategy, {})[run.seed] = run
+    missing = [name for name in (claimed, *baselines) if name not in grouped]
+    if missing:
+        raise ValueError(f"runs lack the strategies {missing}; they have {sorted(grouped)}")
+    seeds = sorted(grouped[claimed])
+    for name in baselines:
+        if sorted(grouped[name]) != seeds:
+            raise ValueError(f"{name} ran on seeds {sorted(grouped[name])}, {claimed} on {seeds}; "
+                             f"a paired comparison needs the same seeds")
+    sources = {run.data_source for name in (claimed, *baselines) for run in grouped[name].values()}
+    if len(sources) != 1:
+        raise ValueError(f"the runs used different data sources {sorted(sources)}; compare runs on one data set")
+    source = sources.pop()
+
+    def values(name: str, k: int) -> np.ndarray:
+        return np.array([grouped[name][seed].topk[k] for seed in seeds])
+
+    ks = sorted(grouped[claimed][seeds[0]].topk)
+    parts = [greater(values(claimed, k), values(name, k), f"top-{k} {_NAMES[claimed]} - {_NAMES[name]}")
+             for k in ks for name in baselines]
+    data = "synthetic stand-in data" if source.startswith("synthetic") else source
+    row = _claim("Fig. 12", f"{_NAMES[claimed]} is best at every top-k on radar beam prediction ({data})", parts)
+    return dataclasses.replace(row, note=f"data: {source}; {len(seeds)} seed(s)")
+
 
 
 def claims_table(claims: list[ClaimResult]):
