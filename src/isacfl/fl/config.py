@@ -87,8 +87,9 @@ class RunConfig:
     train_loss_samples: int | None = 10000
     #: Name of the profile the sizes came from, for the record.
     profile: str = "custom"
-    #: FL engine, ``vectorised`` or ``reference``.
-    engine: str = "vectorised"
+    #: FL engine, one of :data:`isacfl.fl.ENGINES`. ``fused`` was the fastest at one torch thread in
+    #: ``benchmarks/bench_fl.py``.
+    engine: str = "fused"
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:

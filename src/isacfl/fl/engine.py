@@ -379,6 +379,7 @@ def federated_averaging(
         trainer = _VectorisedTrainer(model, learning_rate)
     elif engine == "fused":
         trainer = FusedTrainer(model, learning_rate, tuple(images.shape[1:]))
+        trainer.check_labels(labels)
     global_state = {name: t.detach().clone() for name, t in model.state_dict().items()}
 
     loss_images, loss_labels = images, labels

@@ -187,6 +187,21 @@ class FusedTrainer:
                                                                    for layer in self.layers]
         self._shape: tuple[int, int] | None = None
 
+    def check_labels(self, labels: torch.Tensor) -> None:
+        """Raise ValueError unless every label is a class index of the model's output.
+
+        Examples
+        --------
+        >>> FusedTrainer(MLP((4, 8, 3)), 0.1, (4,)).check_labels(torch.tensor([0, 3]))
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must lie in [0, 2] for a model with 3 outputs, got labels in [0, 3]
+        """
+        n_classes = self.widths[-1]
+        if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= n_classes):
+            raise ValueError(f"labels must lie in [0, {n_classes - 1}] for a model with {n_classes} outputs, "
+                             f"got labels in [{int(labels.min())}, {int(labels.max())}]")
+
     def _allocate(self, local_steps: int, batch_size: int, global_state: Mapping[str, torch.Tensor]) -> None:
         """Allocate the working model and the activation and gradient buffers of one device."""
         self.weights = [torch.empty_like(global_state[layer.weight]) for layer in self.layers]
@@ -268,8 +283,9 @@ class FusedTrainer:
 
         Raises
         ------
-        ValueError
-            If a label of a trained batch lies outside ``[0, n_classes)``.
+        RuntimeError
+            If a label of a trained batch lies outside ``[0, n_classes)``; :meth:`check_labels`
+            raises a clearer ValueError before training.
         """
         local_steps, batch_size = batch_idx.shape[1:]
         if self._shape != (local_steps, batch_size):
@@ -285,9 +301,6 @@ class FusedTrainer:
             rows = torch.from_numpy(offsets[n] + batch_idx[n].reshape(-1))
             torch.index_select(flat_images, 0, rows, out=self.inputs)
             y = labels[rows]
-            if int(y.min()) < 0 or int(y.max()) >= n_classes:
-                raise ValueError(f"device {n} has labels in [{int(y.min())}, {int(y.max())}], but the model has "
-                                 f"{n_classes} classes; allowed labels are 0 to {n_classes - 1}")
             self.targets.zero_().view(-1, n_classes).scatter_(1, y[:, None], 1.0 / batch_size)
 
             for l, layer in enumerate(self.layers):
