@@ -10,7 +10,7 @@ import pytest
 
 from isacfl.data import MnistData, add_sensing_noise
 from isacfl.fl.results import code_version, load_record, record_path
-from isacfl.profiles import get_profile
+from isacfl.profiles import Profile, get_profile
 from isacfl.radar import experiment, synthetic
 from isacfl.theory import mlp
 
@@ -126,6 +126,28 @@ def test_snr_plan_shares_full_pool_runs():
     assert not plan["grid_jobs"][(1, 0)].record_test_loss
     assert plan["curve_jobs"][(0, -10.0, 250)].noise_key == (100, 0, 250)
     assert plan["curve_jobs"][(1, 10.0, 1000)].noise_key == (101, 2, 1000)
+
+
+def test_snr_training_runs_read_back(tiny_mnist, tmp_path, monkeypatch):
+    tiny = Profile("tiny", num_rounds=1, num_seeds=2, eval_every=1, train_images=40, test_images=12, sweep_points=2,
+                   allocator_scenarios=1, centralised_steps=4)
+    first = mlp.snr_training_runs(tiny, data=tiny_mnist, results_dir=tmp_path, progress=False)
+
+    # Grid -20, 0, 20 dB for 2 seeds, plus the -10 and 10 dB curves that the grid lacks; all sizes cap at 40.
+    assert first.snr_grid_db.tolist() == [-20.0, 0.0, 20.0]
+    assert first.curve_sizes == (40,)
+    assert first.computed_runs == 2 * (3 + 2)
+    assert first.accuracies.shape == (2, 3)
+    assert first.final_losses("test").shape == (2, 3, 1)
+    assert first.curves[(1, 0.0, 40)].test_accuracy == first.accuracies[1, 1]
+
+    _forbid(monkeypatch, mlp, "train_centralised")
+    second = mlp.snr_training_runs(tiny, data=tiny_mnist, results_dir=tmp_path, progress=False)
+    assert second.computed_runs == 0
+    np.testing.assert_array_equal(second.accuracies, first.accuracies)
+    np.testing.assert_array_equal(second.final_losses("train"), first.final_losses("train"))
+    with pytest.raises(ValueError, match="kind must be 'train' or 'test', got 'val'"):
+        second.final_losses("val")
 
 
 # -- radar runs ------------------------------------------------------------------------------------

@@ -542,7 +542,7 @@ def run_radar_experiment(
     centralised : bool
         Add the centralised run of each seed.
     progress : bool
-        Show a tqdm bar over the runs.
+        Show a tqdm bar over the runs that are computed (none when every run comes from the cache).
     use_cache : bool
         Read each run from the result cache when a valid file exists, and write every computed
         run there (files ``radar-<hash>-seed<seed>.json``, keyed by :class:`RadarRunSpec`).
@@ -558,26 +558,22 @@ def run_radar_experiment(
 
     jobs = [(seed, strategy) for seed in seeds for strategy in list(strategies) + (["centralised"] if centralised else [])]
     data = json.dumps(dataset_identity(dataset), sort_keys=True)
-    runs = []
-    computed = 0
-    for seed, strategy in tqdm(jobs, desc="radar runs", disable=not progress):
-        spec = RadarRunSpec(config, strategy, data)
-        cached = None
-        if use_cache:
-            cached = load_record(RADAR_KIND, spec, seed, "run", RadarRun.from_dict, cache_format=RADAR_CACHE_FORMAT,
-                                 root=results_dir)
-        if cached is not None:
-            runs.append(cached)
-            continue
+    specs = [RadarRunSpec(config, strategy, data) for _, strategy in jobs]
+    runs: list[RadarRun | None] = [None] * len(jobs)
+    if use_cache:
+        runs = [load_record(RADAR_KIND, spec, seed, "run", RadarRun.from_dict, cache_format=RADAR_CACHE_FORMAT,
+                            root=results_dir) for spec, (seed, _) in zip(specs, jobs)]
+    missing = [i for i, run in enumerate(runs) if run is None]
+    for i in tqdm(missing, desc="radar runs", disable=not progress or not missing):
+        seed, strategy = jobs[i]
         if strategy == "centralised":
-            run = run_centralised(dataset, config, seed)
+            runs[i] = run_centralised(dataset, config, seed)
         else:
-            run = run_radar_fl(dataset, strategy, config, seed)
-        computed += 1
+            runs[i] = run_radar_fl(dataset, strategy, config, seed)
         if use_cache:
-            save_record(RADAR_KIND, spec, seed, "run", run.to_dict(), cache_format=RADAR_CACHE_FORMAT,
+            save_record(RADAR_KIND, specs[i], seed, "run", runs[i].to_dict(), cache_format=RADAR_CACHE_FORMAT,
                         root=results_dir)
-        runs.append(run)
+    computed = len(missing)
     logger.info("radar runs: %d computed, %d read from the result cache", computed, len(jobs) - computed)
     return runs
 

@@ -624,14 +624,14 @@ def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bo
     results_dir : str or Path, optional
         Result folder of the cache.
     progress : bool
-        Show a tqdm bar over the runs.
+        Show a tqdm bar over the runs that are computed (none when every run comes from the cache).
 
     Returns
     -------
     SnrTrainingRuns
     """
     from ..data import load_mnist
-    from ..fl.results import record_path
+    from ..fl.results import load_record
     from ..profiles import Profile, get_profile
 
     if not isinstance(profile, Profile):
@@ -641,11 +641,15 @@ def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bo
     jobs = {(config, seed) for (seed, _), config in plan["grid_jobs"].items()}
     jobs |= {(config, seed) for (seed, _, _), config in plan["curve_jobs"].items()}
     jobs = sorted(jobs, key=lambda job: (job[1], job[0].snr_db, job[0].num_samples, job[0].hash))
-    computed = sum(not record_path(CENTRALISED_KIND, config, seed, results_dir).is_file() for config, seed in jobs)
-    logger.info("centralised runs: %d jobs, %d without a result file", len(jobs), computed)
-    results = {}
-    for config, seed in tqdm(jobs, desc="centralised runs", disable=not progress):
-        results[(config.hash, seed)] = centralised_run(config, seed, data=data, results_dir=results_dir)
+    results = {(config.hash, seed): load_record(CENTRALISED_KIND, config, seed, "run", CentralisedRun.from_dict,
+                                                cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir)
+               for config, seed in jobs}
+    missing = [(config, seed) for config, seed in jobs if results[(config.hash, seed)] is None]
+    logger.info("centralised runs: %d jobs, %d to compute", len(jobs), len(missing))
+    for config, seed in tqdm(missing, desc="centralised runs", disable=not progress or not missing):
+        results[(config.hash, seed)] = centralised_run(config, seed, data=data, results_dir=results_dir,
+                                                       use_cache=False)
+    computed = len(missing)
 
     accuracies = np.array([[results[(plan["grid_jobs"][(seed, j)].hash, seed)].test_accuracy
                             for j in range(len(plan["grid_db"]))] for seed in plan["seeds"]])
