@@ -627,6 +627,8 @@ def claim_verdict(
     difference of means over seeds (:func:`isacfl.scorecard.rules.greater_from_summary`). The
     claim holds when every interval lies above 0, does not hold when some interval lies at or
     below 0, and is inconclusive otherwise, which includes every summary of a single seed.
+    A summary has no per-seed values, so this test is unpaired. The scorecard's Fig. 12 row
+    (:func:`isacfl.scorecard.radar_claim`) pairs the runs by seed and compares every baseline.
 
     Returns
     -------
