@@ -150,6 +150,11 @@ def test_dense_layers_reads_activations():
     assert [layer.negative_slope for layer in layers] == [0.0, 0.3, 1.0]
 
 
+def _shared_layer_model():
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(8, 8), nn.ReLU(), shared, nn.ReLU(), shared)
+
+
 @pytest.mark.parametrize(
     ("factory", "sample_shape", "message"),
     [
@@ -166,11 +171,12 @@ def test_dense_layers_reads_activations():
          (28, 28), "LeakyReLU that does not follow a Linear layer"),
         (lambda: nn.Sequential(nn.Flatten(start_dim=2), nn.Linear(28, 10)), (28, 28), "flattens only some"),
         (lambda: MLP((784, 10)).double(), (28, 28), "not float32"),
+        (_shared_layer_model, (8,), "uses one Linear layer at two places"),
         (lambda: nn.Linear(28, 10), (28, 28), r"samples of shape \(28, 28\) do not fit .* does not flatten"),
         (lambda: MLP((100, 10)), (28, 28), r"first Linear layer of model MLP, which has 100 inputs"),
     ],
     ids=["radar-cnn", "batchnorm", "dropout", "trailing-activation", "leading-activation", "two-activations",
-         "partial-flatten", "float64", "unflattened-samples", "wrong-width"],
+         "partial-flatten", "float64", "shared-layer", "unflattened-samples", "wrong-width"],
 )
 def test_unsupported_model_rejected(factory, sample_shape, message):
     with pytest.raises(ValueError, match=message):

@@ -127,6 +127,8 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
             raise _unsupported(model, f"contains {type(module).__name__}")
     if not linears:
         raise _unsupported(model, "has no Linear layer")
+    if len({id(linear) for linear in linears}) < len(linears):
+        raise _unsupported(model, "uses one Linear layer at two places, which shares its weights")
     if type(modules[-1]) is not nn.Linear:
         raise _unsupported(model, "ends with an activation instead of a Linear layer")
     for first, second in zip(linears[:-1], linears[1:]):
