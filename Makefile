@@ -37,14 +37,16 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # Build the HTML book into _build/html; a failing cell or a Sphinx warning fails the build.
-# jupyter-book's execution cache knows the notebooks' code but not the profile, so a build at
-# another profile than the last one clears it and executes every chapter again.
+# jupyter-book's execution cache knows the notebooks' code but neither the profile nor the
+# package source, so a build whose profile or src/ differs from the last one's clears it and
+# executes every chapter again.
 book: install mathjax
-	@if [ -f _build/.profile ] && [ "$$(cat _build/.profile)" != "$(PROFILE)" ]; then \
-		echo "profile changed from $$(cat _build/.profile) to $(PROFILE): clearing _build/.jupyter_cache"; \
+	@stamp="$(PROFILE) $$(find src -name '*.py' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)"; \
+	if [ -f _build/.stamp ] && [ "$$(cat _build/.stamp)" != "$$stamp" ]; then \
+		echo "profile or package source changed since the last build: clearing _build/.jupyter_cache"; \
 		rm -rf _build/.jupyter_cache; \
-	fi
-	@mkdir -p _build && echo $(PROFILE) > _build/.profile
+	fi; \
+	mkdir -p _build && echo "$$stamp" > _build/.stamp
 	ISACFL_PROFILE=$(PROFILE) ISACFL_JOBS=$(JOBS) $(BIN)/jupyter-book build . -W --keep-going
 
 # Unit tests, doctests and nbval over every chapter at the quick profile.

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from isacfl.data import MnistData, add_sensing_noise
-from isacfl.fl.results import code_version, load_record, record_path
+from isacfl.fl import results
+from isacfl.fl.results import code_fingerprint, code_version, load_record, record_path
 from isacfl.profiles import Profile, get_profile
 from isacfl.radar import experiment, synthetic
 from isacfl.theory import mlp
@@ -66,6 +67,37 @@ def test_centralised_cache_round_trip(tiny_mnist, tmp_path, monkeypatch):
     _forbid(monkeypatch, mlp, "train_centralised")
     second = mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=tmp_path)
     _same_centralised(first, second)
+
+
+def test_stale_code_fingerprint_recomputes(tiny_mnist, tmp_path, monkeypatch):
+    mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=tmp_path)
+    path = record_path("centralised", TINY_TRAINING, 0, tmp_path)
+    assert json.loads(path.read_text())["code_fingerprint"] == code_fingerprint()
+
+    # The same file, read by a package whose source differs, is stale.
+    monkeypatch.setattr(results, "code_fingerprint", lambda: "0" * 16)
+    _forbid(monkeypatch, mlp, "train_centralised")
+    with pytest.raises(AssertionError, match="should come from the cache"):
+        mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=tmp_path)
+    stale = load_record("centralised", TINY_TRAINING, 0, "run", mlp.CentralisedRun.from_dict,
+                        cache_format=mlp.CENTRALISED_CACHE_FORMAT, root=tmp_path)
+    assert stale is None
+
+
+def test_code_fingerprint_follows_source(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(results, "_PACKAGE_ROOT", package)
+    results.code_fingerprint.cache_clear()
+    try:
+        before = results.code_fingerprint()
+        (package / "a.py").write_text("x = 2\n")
+        results.code_fingerprint.cache_clear()
+        after = results.code_fingerprint()
+    finally:
+        results.code_fingerprint.cache_clear()
+    assert before != after
 
 
 def test_centralised_changed_config_misses(tiny_mnist, tmp_path, monkeypatch):
