@@ -266,3 +266,31 @@ def test_radar_config_from_profile():
     assert config.num_rounds == get_profile("quick").radar_rounds
     assert config.eval_every == 1
     assert config.to_dict()["scenario_overrides"] == []
+
+
+# -- runs on worker processes ------------------------------------------------------------------------
+
+
+def test_snr_training_runs_two_processes_match_one(tiny_mnist, tmp_path, monkeypatch):
+    tiny = Profile("tiny", num_rounds=1, num_seeds=1, eval_every=1, train_images=40, test_images=12, sweep_points=2,
+                   allocator_scenarios=1, centralised_steps=4)
+    monkeypatch.setenv("ISACFL_JOBS", "1")
+    serial = mlp.snr_training_runs(tiny, data=tiny_mnist, results_dir=tmp_path / "one", progress=False)
+    monkeypatch.setenv("ISACFL_JOBS", "2")
+    parallel = mlp.snr_training_runs(tiny, data=tiny_mnist, results_dir=tmp_path / "two", progress=False)
+
+    assert parallel.computed_runs == serial.computed_runs == 5
+    np.testing.assert_allclose(parallel.accuracies, serial.accuracies, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(parallel.final_losses("train"), serial.final_losses("train"), rtol=1e-6)
+    # The workers wrote every run's file, as the serial run did.
+    assert len(list((tmp_path / "two").glob("centralised-*.json"))) == 5
+
+
+def test_radar_runs_two_processes_match_one(tiny_radar, tmp_path, monkeypatch):
+    monkeypatch.setenv("ISACFL_JOBS", "1")
+    serial = _radar(tiny_radar, tmp_path / "one", seeds=(0, 1))
+    monkeypatch.setenv("ISACFL_JOBS", "2")
+    parallel = _radar(tiny_radar, tmp_path / "two", seeds=(0, 1))
+
+    assert [run.to_dict() for run in parallel] == [run.to_dict() for run in serial]
+    assert len(list((tmp_path / "two").glob("radar-*.json"))) == 4

@@ -39,7 +39,6 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from ..allocation import allocate
 from ..channel import snr_db
@@ -47,6 +46,7 @@ from ..fl import federated_averaging, observation_indices, partition_iid, seed_s
 from ..fl.runner import torch_threads
 from ..metrics import beam_distance, topk_accuracies
 from ..scenario import Scenario
+from ..sweeps.runner import Job, run_jobs
 from .loader import ENV_VAR, NUM_BEAMS, RadarDataset, load_scenario9
 from .model import RadarLeNet, count_parameters
 from .synthetic import FULL_RADAR, SyntheticConfig, load_synthetic_scenario9
@@ -518,6 +518,13 @@ def run_centralised(dataset: RadarDataset, config: RadarExperimentConfig, seed: 
     )
 
 
+def _compute_run(strategy: str, seed: int, *, dataset: RadarDataset, config: RadarExperimentConfig) -> RadarRun:
+    """Compute one run of :func:`run_radar_experiment`: FL with ``strategy``, or the centralised reference."""
+    if strategy == "centralised":
+        return run_centralised(dataset, config, seed)
+    return run_radar_fl(dataset, strategy, config, seed)
+
+
 def run_radar_experiment(
     dataset: RadarDataset,
     config: RadarExperimentConfig,
@@ -553,6 +560,11 @@ def run_radar_experiment(
     -------
     list of RadarRun
         Ordered by seed, then strategy, the centralised run last within each seed.
+
+    Notes
+    -----
+    The runs to compute go through :func:`isacfl.sweeps.run_jobs`, so ``ISACFL_JOBS`` (default
+    1) sets how many local processes compute them; each run's result does not depend on it.
     """
     from ..fl.results import load_record, save_record
 
@@ -564,14 +576,13 @@ def run_radar_experiment(
         runs = [load_record(RADAR_KIND, spec, seed, "run", RadarRun.from_dict, cache_format=RADAR_CACHE_FORMAT,
                             root=results_dir) for spec, (seed, _) in zip(specs, jobs)]
     missing = [i for i, run in enumerate(runs) if run is None]
-    for i in tqdm(missing, desc="radar runs", disable=not progress or not missing):
-        seed, strategy = jobs[i]
-        if strategy == "centralised":
-            runs[i] = run_centralised(dataset, config, seed)
-        else:
-            runs[i] = run_radar_fl(dataset, strategy, config, seed)
+    compute = functools.partial(_compute_run, dataset=dataset, config=config)
+    computed_runs = run_jobs(compute, [Job(jobs[i][1], jobs[i][0]) for i in missing],
+                             progress=progress and bool(missing), description="radar runs")
+    for i, run in zip(missing, computed_runs):
+        runs[i] = run
         if use_cache:
-            save_record(RADAR_KIND, specs[i], seed, "run", runs[i].to_dict(), cache_format=RADAR_CACHE_FORMAT,
+            save_record(RADAR_KIND, specs[i], jobs[i][0], "run", run.to_dict(), cache_format=RADAR_CACHE_FORMAT,
                         root=results_dir)
     computed = len(missing)
     logger.info("radar runs: %d computed, %d read from the result cache", computed, len(jobs) - computed)

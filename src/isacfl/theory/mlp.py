@@ -10,6 +10,7 @@ result cache, so the gradient-noise chapter and the scorecard share the same run
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -629,10 +630,16 @@ def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bo
     Returns
     -------
     SnrTrainingRuns
+
+    Notes
+    -----
+    The missing runs go through :func:`isacfl.sweeps.run_jobs`, so ``ISACFL_JOBS`` (default 1)
+    sets how many local processes compute them; each run's result does not depend on it.
     """
     from ..data import load_mnist
     from ..fl.results import load_record
     from ..profiles import Profile, get_profile
+    from ..sweeps.runner import Job, run_jobs
 
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
@@ -646,9 +653,11 @@ def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bo
                for config, seed in jobs}
     missing = [(config, seed) for config, seed in jobs if results[(config.hash, seed)] is None]
     logger.info("centralised runs: %d jobs, %d to compute", len(jobs), len(missing))
-    for config, seed in tqdm(missing, desc="centralised runs", disable=not progress or not missing):
-        results[(config.hash, seed)] = centralised_run(config, seed, data=data, results_dir=results_dir,
-                                                       use_cache=False)
+    compute = functools.partial(centralised_run, data=data, results_dir=results_dir, use_cache=False)
+    computed_runs = run_jobs(compute, [Job(config, seed) for config, seed in missing],
+                             progress=progress and bool(missing), description="centralised runs")
+    for (config, seed), run in zip(missing, computed_runs):
+        results[(config.hash, seed)] = run
     computed = len(missing)
 
     accuracies = np.array([[results[(plan["grid_jobs"][(seed, j)].hash, seed)].test_accuracy
