@@ -155,6 +155,63 @@ def _shared_layer_model():
     return nn.Sequential(nn.Linear(8, 8), nn.ReLU(), shared, nn.ReLU(), shared)
 
 
+def _shared_weight_model():
+    first, second = nn.Linear(8, 8), nn.Linear(8, 8)
+    second.weight = first.weight
+    return nn.Sequential(first, nn.ReLU(), second)
+
+
+def _shared_bias_model():
+    first, second = nn.Linear(8, 8), nn.Linear(8, 8)
+    second.bias = first.bias
+    return nn.Sequential(first, nn.ReLU(), second)
+
+
+def _frozen_bias_model():
+    model = MLP((8, 4, 3))
+    model.layers[0].bias.requires_grad_(False)
+    return model
+
+
+def _forward_hook_model():
+    model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 3))
+    model[2].register_forward_hook(lambda module, inputs, output: output * 2)
+    return model
+
+
+def _forward_pre_hook_model():
+    model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 3))
+    model.register_forward_pre_hook(lambda module, inputs: (inputs[0] + 1,))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (_shared_weight_model, "model Sequential has Linear layers that share a weight or bias tensor"),
+        (_shared_bias_model, "model Sequential has Linear layers that share a weight or bias tensor"),
+        (_frozen_bias_model, r"model MLP has parameters with requires_grad=False.*\['layers.0.bias'\]"),
+        (_forward_hook_model, r"forward hooks or forward pre-hooks.* on modules \['2'\]"),
+        (_forward_pre_hook_model, r"forward hooks or forward pre-hooks.* on modules \['\(the model itself\)'\]"),
+    ],
+    ids=["shared-weight", "shared-bias", "frozen-parameter", "forward-hook", "forward-pre-hook"],
+)
+def test_model_the_fused_engine_would_train_wrongly_rejected(factory, message):
+    with pytest.raises(ValueError, match=message):
+        FusedTrainer(factory(), 0.1, (8,))
+
+
+def test_reference_engine_still_accepts_shared_weight_model():
+    rng = np.random.default_rng(1)
+    data = [(rng.random((12, 8), dtype=np.float32), rng.integers(0, 8, 12)) for _ in range(2)]
+    test = (rng.random((10, 8), dtype=np.float32), rng.integers(0, 8, 10))
+
+    with pytest.raises(ValueError, match="share a weight or bias tensor"):
+        federated_averaging(_shared_weight_model, data, [1.0, 1.0], test, num_rounds=1, engine="fused")
+    history = federated_averaging(_shared_weight_model, data, [1.0, 1.0], test, num_rounds=1, engine="reference")
+    assert history.num_uploads == [(1, 2)]
+
+
 @pytest.mark.parametrize(
     ("factory", "sample_shape", "message"),
     [

@@ -83,7 +83,8 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
     Raises
     ------
     ValueError
-        If the model has another structure, buffers or non-float32 parameters, if the widths of
+        If the model has another structure, buffers, non-float32 or frozen parameters, forward
+        hooks, or Linear layers that share a weight or bias tensor, if the widths of
         consecutive layers do not chain, or if the sample size differs from the first layer's
         ``in_features``. The message names the model's class.
 
@@ -114,6 +115,18 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
     bad_dtype = [name for name, p in model.named_parameters() if p.dtype != torch.float32]
     if bad_dtype:
         raise _unsupported(model, f"has parameters that are not float32: {bad_dtype}")
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    if frozen:
+        raise _unsupported(model, f"has parameters with requires_grad=False, which the fused engine would "
+                                  f"train: {frozen}")
+    hooked = [name or "(the model itself)" for name, module in model.named_modules()
+              if module._forward_hooks or module._forward_pre_hooks]
+    if hooked:
+        raise _unsupported(model, f"has forward hooks or forward pre-hooks, which the fused engine would "
+                                  f"skip, on modules {hooked}")
+    if nn.modules.module._global_forward_hooks or nn.modules.module._global_forward_pre_hooks:
+        raise _unsupported(model, "runs under global forward hooks or forward pre-hooks, which the fused "
+                                  "engine would skip")
 
     names = {id(p): name for name, p in model.named_parameters()}
     linears: list[nn.Linear] = []
@@ -132,6 +145,9 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
         raise _unsupported(model, "has no Linear layer")
     if len({id(linear) for linear in linears}) < len(linears):
         raise _unsupported(model, "uses one Linear layer at two places, which shares its weights")
+    tensors = [p for linear in linears for p in (linear.weight, linear.bias) if p is not None]
+    if len({id(p) for p in tensors}) < len(tensors):
+        raise _unsupported(model, "has Linear layers that share a weight or bias tensor")
     if type(modules[-1]) is not nn.Linear:
         raise _unsupported(model, "ends with an activation instead of a Linear layer")
     for first, second in zip(linears[:-1], linears[1:]):
