@@ -80,8 +80,61 @@ def test_stale_code_fingerprint_recomputes(tiny_mnist, tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="should come from the cache"):
         mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=tmp_path)
     stale = load_record("centralised", TINY_TRAINING, 0, "run", mlp.CentralisedRun.from_dict,
-                        cache_format=mlp.CENTRALISED_CACHE_FORMAT, root=tmp_path)
+                        cache_format=mlp.CENTRALISED_CACHE_FORMAT, root=tmp_path,
+                        data_identity=tiny_mnist.fingerprint())
     assert stale is None
+
+
+def test_other_data_recomputes(tiny_mnist, tmp_path, monkeypatch):
+    import dataclasses
+
+    mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=tmp_path)
+    path = record_path("centralised", TINY_TRAINING, 0, tmp_path)
+    assert json.loads(path.read_text())["data_identity"] == tiny_mnist.fingerprint()
+
+    # The same images in another order are other data, so the cached run must not be used.
+    reordered = dataclasses.replace(tiny_mnist, train_images=tiny_mnist.train_images[::-1].copy(),
+                                    train_labels=tiny_mnist.train_labels[::-1].copy())
+    _forbid(monkeypatch, mlp, "train_centralised")
+    with pytest.raises(AssertionError, match="should come from the cache"):
+        mlp.centralised_run(TINY_TRAINING, 0, data=reordered, results_dir=tmp_path)
+
+
+def test_fl_result_records_mnist_identity(tmp_path, monkeypatch):
+    from isacfl.data import mnist_identity
+    from isacfl.fl import History, RunConfig, load_result, save_result
+
+    history = History(info={"note": "hand-made"})
+    config = RunConfig(num_rounds=1)
+    monkeypatch.setattr("isacfl.data.mnist_identity", lambda: "idx:/elsewhere:0123456789abcdef")
+    save_result(config, 0, history, tmp_path)
+    monkeypatch.undo()
+
+    assert json.loads(result_file(config, tmp_path).read_text())["data_identity"] == "idx:/elsewhere:0123456789abcdef"
+    assert mnist_identity() != "idx:/elsewhere:0123456789abcdef"
+    assert load_result(config, 0, tmp_path) is None
+
+
+def result_file(config, root):
+    return record_path("fl", config, 0, root)
+
+
+def test_unwritable_results_folder_fails_before_run(tiny_mnist, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    # Training would raise AssertionError; the folder check must stop the run before it.
+    _forbid(monkeypatch, mlp, "train_centralised")
+    with pytest.raises(OSError, match=r"cannot write results to .*a-file.*ISACFL_RESULTS_DIR"):
+        mlp.centralised_run(TINY_TRAINING, 0, data=tiny_mnist, results_dir=blocker, use_cache=False)
+
+
+def test_results_folder_that_is_a_file_names_setting(tmp_path):
+    from isacfl.fl import RunConfig, load_result
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError, match=r"cannot read the result file .*ISACFL_RESULTS_DIR"):
+        load_result(RunConfig(num_rounds=1), 0, blocker)
 
 
 def test_code_fingerprint_follows_source(tmp_path, monkeypatch):
@@ -129,7 +182,8 @@ def test_centralised_damaged_file_recomputed(tiny_mnist, tmp_path, caplog, damag
     assert "ignoring invalid result file" in caplog.text
     _same_centralised(first, again)
     restored = load_record("centralised", TINY_TRAINING, 0, "run", mlp.CentralisedRun.from_dict,
-                           cache_format=mlp.CENTRALISED_CACHE_FORMAT, root=tmp_path)
+                           cache_format=mlp.CENTRALISED_CACHE_FORMAT, root=tmp_path,
+                           data_identity=tiny_mnist.fingerprint())
     _same_centralised(first, restored)
 
 
@@ -294,3 +348,18 @@ def test_radar_runs_two_processes_match_one(tiny_radar, tmp_path, monkeypatch):
 
     assert [run.to_dict() for run in parallel] == [run.to_dict() for run in serial]
     assert len(list((tmp_path / "two").glob("radar-*.json"))) == 4
+
+
+def test_radar_runs_saved_as_they_finish(tiny_radar, tmp_path, monkeypatch):
+    monkeypatch.setenv("ISACFL_JOBS", "1")
+
+    def interrupted(*args, **kwargs):
+        raise RuntimeError("interrupted")
+
+    # Seed 0 runs maxcomm first, then the centralised reference, which fails here.
+    monkeypatch.setattr(experiment, "run_centralised", interrupted)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        _radar(tiny_radar, tmp_path)
+
+    saved = [json.loads(path.read_text())["config"]["strategy"] for path in tmp_path.glob("radar-*.json")]
+    assert saved == ["maxcomm"]

@@ -1,10 +1,11 @@
 """Result cache: one small JSON file per ``(config, seed)``, written atomically and checksummed.
 
 A file contains the config, the seed, the code version, the fingerprint of the package's source,
-the result and a SHA-256 checksum of all of these. :func:`load_result` returns ``None`` for a
-missing file, for a file written by other source code (a stale result), and, after logging a
-warning, for a file that is truncated, corrupt, or written for another config or seed, so that
-the caller recomputes it instead of using it.
+the identity of the data the run used, the result and a SHA-256 checksum of all of these.
+:func:`load_result` returns ``None`` for a missing file, for a file written by other source code
+or for other data (a stale result), and, after logging a warning, for a file that is truncated,
+corrupt, or written for another config or seed, so that the caller recomputes it instead of
+using it.
 
 :func:`save_result` and :func:`load_result` store FL histories (files ``fl-<hash>-seed<seed>.json``).
 :func:`save_record` and :func:`load_record` apply the same rules to any other kind of run whose
@@ -28,7 +29,7 @@ from .config import CACHE_FORMAT, RunConfig
 from .history import History
 
 __all__ = ["results_dir", "result_path", "save_result", "load_result", "code_version", "code_fingerprint",
-           "RESULTS_DIR_ENV_VAR", "CachedConfig", "record_path", "save_record", "load_record"]
+           "RESULTS_DIR_ENV_VAR", "CachedConfig", "record_path", "save_record", "load_record", "ensure_writable"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,16 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def results_dir(root: str | Path | None = None) -> Path:
-    """Return the result folder: ``root``, else ``ISACFL_RESULTS_DIR``, else ``results/cache`` in the repository."""
+    """Return the result folder: ``root``, else ``ISACFL_RESULTS_DIR``, else ``results/cache`` in the repository.
+
+    ``~`` is expanded and a relative path is resolved against the current folder. The book runs
+    its chapters from ``notebooks/``, so give ``ISACFL_RESULTS_DIR`` as an absolute path when the
+    book and the command line should share results.
+    """
     if root is not None:
-        return Path(root)
+        return Path(root).expanduser().resolve()
     if os.environ.get(RESULTS_DIR_ENV_VAR):
-        return Path(os.environ[RESULTS_DIR_ENV_VAR])
+        return Path(os.environ[RESULTS_DIR_ENV_VAR]).expanduser().resolve()
     return _REPO_ROOT / "results" / "cache"
 
 
@@ -127,16 +133,23 @@ def _checksum(payload: dict[str, Any]) -> str:
 
 
 def save_record(kind: str, config: CachedConfig, seed: int, field: str, value: Any, *, cache_format: int,
-                root: str | Path | None = None) -> Path:
+                root: str | Path | None = None, data_identity: str | None = None) -> Path:
     """Write ``value`` as the result of ``(config, seed)`` atomically and return the file's path.
 
     The file contains ``cache_format``, the config hash, the config, the seed, the code version
-    and fingerprint (:func:`code_fingerprint`), ``value`` under the key ``field`` and the SHA-256
-    checksum of all of these. It is written to a temporary file that is then renamed, so a
-    reader never sees a half-written file.
+    and fingerprint (:func:`code_fingerprint`), ``data_identity`` (what names the data the run
+    used, when the config does not), ``value`` under the key ``field`` and the SHA-256 checksum
+    of all of these. It is written to a temporary file that is then renamed, so a reader never
+    sees a half-written file.
+
+    Raises
+    ------
+    OSError
+        If the result folder cannot be created or written; the message names the folder and
+        ``ISACFL_RESULTS_DIR``.
     """
     path = record_path(kind, config, seed, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_writable(path.parent)
     payload = {
         "cache_format": cache_format,
         "config_hash": config.hash,
@@ -144,6 +157,7 @@ def save_record(kind: str, config: CachedConfig, seed: int, field: str, value: A
         "seed": int(seed),
         "code_version": code_version(),
         "code_fingerprint": code_fingerprint(),
+        "data_identity": data_identity,
         field: value,
     }
     document = {**payload, "sha256": _checksum(payload)}
@@ -161,11 +175,13 @@ def save_record(kind: str, config: CachedConfig, seed: int, field: str, value: A
 
 
 def load_record(kind: str, config: CachedConfig, seed: int, field: str, decode: Callable[[Any], _Decoded], *,
-                cache_format: int, root: str | Path | None = None) -> _Decoded | None:
+                cache_format: int, root: str | Path | None = None,
+                data_identity: str | None = None) -> _Decoded | None:
     """Read the cached result of ``(config, seed)`` and decode it, or return ``None`` if it must be computed.
 
-    A missing file returns ``None`` silently, and a valid file written under another
-    :func:`code_fingerprint` returns ``None`` with a debug log line (it is stale, not damaged).
+    A missing file returns ``None`` silently. A valid file written under another
+    :func:`code_fingerprint` or for another ``data_identity`` is stale, not damaged: it returns
+    ``None``, and the first such file of a process is logged at INFO level.
     A file that cannot be parsed, fails its checksum, records another config hash, seed or cache
     format, or whose ``field`` ``decode`` rejects (with ``ValueError``, ``KeyError``,
     ``TypeError`` or ``AttributeError``) is logged as a warning and ``None`` is returned, so it
@@ -176,6 +192,9 @@ def load_record(kind: str, config: CachedConfig, seed: int, field: str, decode: 
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as error:
+        raise OSError(f"cannot read the result file {path} ({error}); check the result folder, set by "
+                      f"{RESULTS_DIR_ENV_VAR} (default results/cache)") from error
     try:
         # A file of random bytes fails to decode, and a deeply nested one exhausts the parser's stack.
         document = json.loads(raw.decode("utf-8"))
@@ -187,8 +206,10 @@ def load_record(kind: str, config: CachedConfig, seed: int, field: str, decode: 
             if payload.get(key) != value:
                 raise ValueError(f"{key} is {payload.get(key)!r}, expected {value!r}")
         if payload.get("code_fingerprint") != code_fingerprint():
-            logger.debug("result file %s was written by other source code (%s); recomputing it", path,
-                         payload.get("code_version"))
+            _log_stale(path, f"written by other source code ({payload.get('code_version')})")
+            return None
+        if payload.get("data_identity") != data_identity:
+            _log_stale(path, f"computed on other data ({payload.get('data_identity')}, now {data_identity})")
             return None
         return decode(payload[field])
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
@@ -196,16 +217,53 @@ def load_record(kind: str, config: CachedConfig, seed: int, field: str, decode: 
         return None
 
 
+_stale_logged = False
+
+
+def _log_stale(path: Path, reason: str) -> None:
+    """Log a stale result file: the first one of the process at INFO level, the others at DEBUG."""
+    global _stale_logged
+    level = logging.DEBUG if _stale_logged else logging.INFO
+    logger.log(level, "result file %s is stale, %s; recomputing it (later stale files are logged at DEBUG "
+               "level only)", path, reason)
+    _stale_logged = True
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create the result folder if needed and check that a file can be written in it.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created or written, with a message that names it and
+        ``ISACFL_RESULTS_DIR``.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(f"no write permission on {folder}")
+    except OSError as error:
+        raise OSError(f"cannot write results to {folder} ({error}); set {RESULTS_DIR_ENV_VAR} to a writable "
+                      f"folder") from error
+
+
 def save_result(config: RunConfig, seed: int, history: History, root: str | Path | None = None) -> Path:
     """Write the result of ``(config, seed)`` atomically (a temporary file, then a rename) and return its path."""
-    return save_record("fl", config, seed, "history", history.to_dict(), cache_format=CACHE_FORMAT, root=root)
+    from ..data import mnist_identity
+
+    return save_record("fl", config, seed, "history", history.to_dict(), cache_format=CACHE_FORMAT, root=root,
+                       data_identity=mnist_identity())
 
 
 def load_result(config: RunConfig, seed: int, root: str | Path | None = None) -> History | None:
     """Read the cached result of ``(config, seed)``, or return ``None`` if it must be computed.
 
-    A missing file or one written by other source code returns ``None`` silently. A file that
+    A missing file, or one written by other source code or for other MNIST data
+    (:func:`isacfl.data.mnist_identity`), returns ``None``. A file that
     cannot be parsed, fails its checksum, or records another config hash, seed or cache format is
     logged as a warning and ``None`` is returned, so it is never used.
     """
-    return load_record("fl", config, seed, "history", History.from_dict, cache_format=CACHE_FORMAT, root=root)
+    from ..data import mnist_identity
+
+    return load_record("fl", config, seed, "history", History.from_dict, cache_format=CACHE_FORMAT, root=root,
+                       data_identity=mnist_identity())

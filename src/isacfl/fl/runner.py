@@ -39,7 +39,8 @@ from .config import RunConfig
 from .engine import federated_averaging, seed_streams
 from .history import History
 from .partition import partition
-from .results import load_result, save_result
+from .results import ensure_writable, load_result, save_result
+from .results import results_dir as results_folder
 
 __all__ = ["run", "run_many", "prepare_devices", "mnist_split", "TORCH_THREADS_PER_RUN", "torch_threads"]
 
@@ -168,6 +169,8 @@ def run(config: RunConfig, seed: int, *, results_dir: str | Path | None = None, 
             logger.debug("using the cached result of config %s, seed %s", config.hash, seed)
             return cached
 
+    # Fail before the run rather than lose it at the end.
+    ensure_writable(results_folder(results_dir))
     with torch_threads(TORCH_THREADS_PER_RUN):
         setup = prepare_devices(config, seed)
         allocation = setup["allocation"]

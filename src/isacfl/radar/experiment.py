@@ -518,11 +518,24 @@ def run_centralised(dataset: RadarDataset, config: RadarExperimentConfig, seed: 
     )
 
 
-def _compute_run(strategy: str, seed: int, *, dataset: RadarDataset, config: RadarExperimentConfig) -> RadarRun:
-    """Compute one run of :func:`run_radar_experiment`: FL with ``strategy``, or the centralised reference."""
+def _compute_run(strategy: str, seed: int, *, dataset: RadarDataset, config: RadarExperimentConfig,
+                 save_to: tuple[str, str | Path | None] | None = None) -> RadarRun:
+    """Compute one run of :func:`run_radar_experiment`: FL with ``strategy``, or the centralised reference.
+
+    With ``save_to = (data description, result folder)`` the run is written to the result cache
+    as soon as it finishes, so an interrupted experiment keeps the runs it completed.
+    """
+    from ..fl.results import save_record
+
     if strategy == "centralised":
-        return run_centralised(dataset, config, seed)
-    return run_radar_fl(dataset, strategy, config, seed)
+        run = run_centralised(dataset, config, seed)
+    else:
+        run = run_radar_fl(dataset, strategy, config, seed)
+    if save_to is not None:
+        data, results_dir = save_to
+        save_record(RADAR_KIND, RadarRunSpec(config, strategy, data), seed, "run", run.to_dict(),
+                    cache_format=RADAR_CACHE_FORMAT, root=results_dir)
+    return run
 
 
 def run_radar_experiment(
@@ -566,7 +579,7 @@ def run_radar_experiment(
     The runs to compute go through :func:`isacfl.sweeps.run_jobs`, so ``ISACFL_JOBS`` (default
     1) sets how many local processes compute them; each run's result does not depend on it.
     """
-    from ..fl.results import load_record, save_record
+    from ..fl.results import ensure_writable, load_record, results_dir as results_folder
 
     jobs = [(seed, strategy) for seed in seeds for strategy in list(strategies) + (["centralised"] if centralised else [])]
     data = json.dumps(dataset_identity(dataset), sort_keys=True)
@@ -576,14 +589,15 @@ def run_radar_experiment(
         runs = [load_record(RADAR_KIND, spec, seed, "run", RadarRun.from_dict, cache_format=RADAR_CACHE_FORMAT,
                             root=results_dir) for spec, (seed, _) in zip(specs, jobs)]
     missing = [i for i, run in enumerate(runs) if run is None]
-    compute = functools.partial(_compute_run, dataset=dataset, config=config)
+    if use_cache and missing:
+        # Fail before the runs rather than lose them at the end.
+        ensure_writable(results_folder(results_dir))
+    compute = functools.partial(_compute_run, dataset=dataset, config=config,
+                                save_to=(data, results_dir) if use_cache else None)
     computed_runs = run_jobs(compute, [Job(jobs[i][1], jobs[i][0]) for i in missing],
                              progress=progress and bool(missing), description="radar runs")
     for i, run in zip(missing, computed_runs):
         runs[i] = run
-        if use_cache:
-            save_record(RADAR_KIND, specs[i], jobs[i][0], "run", run.to_dict(), cache_format=RADAR_CACHE_FORMAT,
-                        root=results_dir)
     computed = len(missing)
     logger.info("radar runs: %d computed, %d read from the result cache", computed, len(jobs) - computed)
     return runs

@@ -470,27 +470,24 @@ def centralised_run(config: CentralisedConfig, seed: int, *, data=None, results_
     Notes
     -----
     The file ``centralised-<config hash>-seed<seed>.json`` carries the config, the seed, the code
-    version and a checksum (:func:`isacfl.fl.results.save_record`).
-
-    Limitations
-    -----------
-    The config does not name the MNIST source, so a result computed on the 5,000-image subset
-    is read back after a local copy of the full MNIST set has been installed. Empty the result
-    folder after changing the data.
+    version, the fingerprint of the MNIST data (:meth:`isacfl.data.MnistData.fingerprint`) and a
+    checksum (:func:`isacfl.fl.results.save_record`); a file for other data is recomputed.
     """
     from ..data import load_mnist
-    from ..fl.results import load_record, save_record
+    from ..fl.results import ensure_writable, load_record, results_dir as results_folder, save_record
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
+    data = load_mnist() if data is None else data
+    identity = data.fingerprint()
     if use_cache:
         cached = load_record(CENTRALISED_KIND, config, seed, "run", CentralisedRun.from_dict,
-                             cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir)
+                             cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir, data_identity=identity)
         if cached is not None:
             return cached
 
-    data = load_mnist() if data is None else data
+    ensure_writable(results_folder(results_dir))
     if config.test_images > len(data.test_labels):
         raise ValueError(f"test_images must be at most the {len(data.test_labels)} MNIST test images, "
                          f"got {config.test_images}")
@@ -506,7 +503,7 @@ def centralised_run(config: CentralisedConfig, seed: int, *, data=None, results_
     result = CentralisedRun(steps=history.steps, losses=history.losses, test_losses=history.test_losses,
                             test_accuracy=accuracy(history.model, test_images, test_labels))
     save_record(CENTRALISED_KIND, config, seed, "run", result.to_dict(), cache_format=CENTRALISED_CACHE_FORMAT,
-                root=results_dir)
+                root=results_dir, data_identity=identity)
     return result
 
 
@@ -648,8 +645,10 @@ def snr_training_runs(profile=None, *, data=None, results_dir=None, progress: bo
     jobs = {(config, seed) for (seed, _), config in plan["grid_jobs"].items()}
     jobs |= {(config, seed) for (seed, _, _), config in plan["curve_jobs"].items()}
     jobs = sorted(jobs, key=lambda job: (job[1], job[0].snr_db, job[0].num_samples, job[0].hash))
+    identity = data.fingerprint()
     results = {(config.hash, seed): load_record(CENTRALISED_KIND, config, seed, "run", CentralisedRun.from_dict,
-                                                cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir)
+                                                cache_format=CENTRALISED_CACHE_FORMAT, root=results_dir,
+                                                data_identity=identity)
                for config, seed in jobs}
     missing = [(config, seed) for config, seed in jobs if results[(config.hash, seed)] is None]
     logger.info("centralised runs: %d jobs, %d to compute", len(jobs), len(missing))
