@@ -5,10 +5,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Profile of the heavy runs: quick (CI), book (default book build) or paper (paper scale).
-PROFILE ?= book
+PROFILE ?= $(or $(ISACFL_PROFILE),book)
 # Worker processes of the learning runs (ISACFL_JOBS); one is the default because on a 2-core
 # machine shared with other work two processes are seldom faster.
-JOBS ?= 1
+JOBS ?= $(or $(ISACFL_JOBS),1)
 
 # MathJax is served from the built book itself, so math renders without network access.
 MATHJAX_VERSION ?= 3.2.2
@@ -37,13 +37,14 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # Build the HTML book into _build/html; a failing cell or a Sphinx warning fails the build.
-# jupyter-book's execution cache knows the notebooks' code but neither the profile nor the
-# package source, so a build whose profile or src/ differs from the last one's clears it and
-# executes every chapter again.
+# jupyter-book's execution cache knows the notebooks' code but not the profile, the package
+# source or the data folders, so a build where any of these differs from the last build's (or
+# whose last build left no record) clears it and executes every chapter again.
 book: install mathjax
 	@stamp="$(PROFILE) $$(find src -name '*.py' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)"; \
-	if [ -f _build/.stamp ] && [ "$$(cat _build/.stamp)" != "$$stamp" ]; then \
-		echo "profile or package source changed since the last build: clearing _build/.jupyter_cache"; \
+	stamp="$$stamp mnist=$$ISACFL_MNIST_DIR deepsense=$$ISACFL_DEEPSENSE_DIR data=$$ISACFL_DATA_DIR"; \
+	if [ -d _build/.jupyter_cache ] && [ "$$(cat _build/.stamp 2>/dev/null)" != "$$stamp" ]; then \
+		echo "profile, package source or data folders changed since the last build: clearing _build/.jupyter_cache"; \
 		rm -rf _build/.jupyter_cache; \
 	fi; \
 	mkdir -p _build && echo "$$stamp" > _build/.stamp
