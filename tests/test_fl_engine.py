@@ -171,6 +171,44 @@ def test_all_devices_empty_raises():
         federated_averaging(lambda: nn.Linear(4, 2), empty, [1.0, 1.0], (np.zeros((1, 4)), [0]), num_rounds=1)
 
 
+@pytest.mark.parametrize("engine", ["fused", "reference"])
+def test_fractional_training_label_rejected(devices, engine):
+    data, test = devices
+    bad = list(data)
+    bad[2] = (data[2][0], np.where(np.arange(40) == 5, 1.7, data[2][1]))
+
+    with pytest.raises(ValueError, match=r"labels of device 2 must be integer class indices, got 1.7 at index 5"):
+        federated_averaging(_small_mlp, bad, [1.0] * 5, test, num_rounds=1, engine=engine)
+
+
+def test_fractional_or_text_test_label_rejected(devices):
+    data, test = devices
+    with pytest.raises(ValueError, match=r"test_data labels must be integer class indices, got nan at index 0"):
+        federated_averaging(_small_mlp, data, [1.0] * 5, (test[0], np.r_[np.nan, test[1][1:]]), num_rounds=1)
+    with pytest.raises(ValueError, match=r"test_data labels must be integer class indices, got an array of dtype <U"):
+        federated_averaging(_small_mlp, data, [1.0] * 5, (test[0], test[1].astype(str)), num_rounds=1)
+
+
+def test_whole_float_labels_train_as_integers(devices):
+    data, test = devices
+    as_float = [(x, y.astype(np.float64)) for x, y in data]
+
+    history_float, state_float = federated_averaging(_small_mlp, as_float, [1.0] * 5, test, num_rounds=2, seed=3,
+                                                     return_state=True)
+    history_int, state_int = federated_averaging(_small_mlp, data, [1.0] * 5, test, num_rounds=2, seed=3,
+                                                 return_state=True)
+    assert history_float.loss_test == history_int.loss_test
+    for name in state_int:
+        torch.testing.assert_close(state_float[name], state_int[name], rtol=0, atol=0)
+
+
+def test_label_error_says_one_output():
+    data = [(np.zeros((3, 4), np.float32), np.array([0, 0, 2]))]
+    with pytest.raises(ValueError, match=r"for a model with 1 output, got labels in \[0, 2\]"):
+        federated_averaging(lambda: nn.Linear(4, 1), data, [1.0], (np.zeros((1, 4)), [0]), num_rounds=1,
+                            engine="fused")
+
+
 def test_train_loss_subset_estimates_full_loss(devices):
     full, _ = _run(devices, num_rounds=2)
     everything, _ = _run(devices, num_rounds=2, train_loss_samples=10_000)

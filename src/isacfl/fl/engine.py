@@ -168,6 +168,29 @@ def _evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> t
     return loss_sum / len(labels), correct / len(labels)
 
 
+def _integer_labels(labels: ArrayLike, name: str) -> np.ndarray:
+    """Return ``labels`` as int64, or raise ValueError if one is not a whole number.
+
+    Examples
+    --------
+    >>> _integer_labels([1.0, 2.0], "test_data labels")
+    array([1, 2])
+    >>> _integer_labels([0, 1.7], "test_data labels")
+    Traceback (most recent call last):
+    ...
+    ValueError: test_data labels must be integer class indices, got 1.7 at index 1
+    """
+    array = np.asarray(labels)
+    numeric = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    if array.dtype == np.bool_ or not numeric:
+        raise ValueError(f"{name} must be integer class indices, got an array of dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.floating):
+        bad = np.flatnonzero(~np.isfinite(array) | (array != np.round(array)))
+        if bad.size:
+            raise ValueError(f"{name} must be integer class indices, got {float(array.flat[bad[0]])!r} at index {int(bad[0])}")
+    return array.astype(np.int64)
+
+
 def _stack_devices(
     device_data: Sequence[tuple[ArrayLike, ArrayLike]],
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
@@ -175,7 +198,7 @@ def _stack_devices(
     if len(device_data) == 0:
         raise ValueError("device_data must hold at least one device")
     images = [np.asarray(x, dtype=np.float32) for x, _ in device_data]
-    labels = [np.asarray(y, dtype=np.int64) for _, y in device_data]
+    labels = [_integer_labels(y, f"labels of device {n}") for n, (_, y) in enumerate(device_data)]
     counts = np.array([len(y) for y in labels], dtype=np.int64)
     for n, (x, y) in enumerate(zip(images, labels)):
         if len(x) != len(y):
@@ -389,7 +412,7 @@ def federated_averaging(
     if p.shape != counts.shape:
         raise ValueError(f"success_prob must have one entry per device ({len(counts)}), got shape {p.shape}")
     test_images = torch.as_tensor(np.asarray(test_data[0], dtype=np.float32))
-    test_labels = torch.as_tensor(np.asarray(test_data[1], dtype=np.int64))
+    test_labels = torch.as_tensor(_integer_labels(test_data[1], "test_data labels"))
 
     streams = seed_streams(seed)
     uploads = draw_uploads(p, num_rounds, np.random.default_rng(streams["uploads"]))

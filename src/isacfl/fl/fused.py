@@ -59,6 +59,11 @@ def _unsupported(model: nn.Module, detail: str) -> ValueError:
     )
 
 
+def _count(number: int, noun: str) -> str:
+    """Return ``number`` and ``noun``, with the plural ``s`` unless the number is 1."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseLayer]:
     """Describe ``model`` as a chain of dense layers, or raise if it is not one.
 
@@ -152,8 +157,8 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
         raise _unsupported(model, "ends with an activation instead of a Linear layer")
     for first, second in zip(linears[:-1], linears[1:]):
         if first.out_features != second.in_features:
-            raise _unsupported(model, f"chains a Linear with {first.out_features} outputs into one with "
-                                      f"{second.in_features} inputs")
+            raise _unsupported(model, f"chains a Linear with {_count(first.out_features, 'output')} into one "
+                                      f"with {_count(second.in_features, 'input')}")
 
     if flattens:
         features = int(np.prod(sample_shape))
@@ -162,7 +167,7 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
     if features != linears[0].in_features:
         raise ValueError(
             f"samples of shape {tuple(sample_shape)} do not fit the first Linear layer of model "
-            f"{type(model).__name__}, which has {linears[0].in_features} inputs"
+            f"{type(model).__name__}, which has {_count(linears[0].in_features, 'input')}"
             + ("" if flattens else " and does not flatten its input")
         )
     return [DenseLayer(names[id(linear.weight)], None if linear.bias is None else names[id(linear.bias)], slope)
@@ -220,7 +225,8 @@ class FusedTrainer:
         """
         n_classes = self.widths[-1]
         if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= n_classes):
-            raise ValueError(f"labels must lie in [0, {n_classes - 1}] for a model with {n_classes} outputs, "
+            raise ValueError(f"labels must lie in [0, {n_classes - 1}] for a model with "
+                             f"{_count(n_classes, 'output')}, "
                              f"got labels in [{int(labels.min())}, {int(labels.max())}]")
 
     def _allocate(self, local_steps: int, batch_size: int, global_state: Mapping[str, torch.Tensor]) -> None:
