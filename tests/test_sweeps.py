@@ -30,7 +30,7 @@ def test_run_jobs_two_processes_match_serial():
 
 
 def test_run_jobs_rejects_zero_workers():
-    with pytest.raises(ValueError, match=r"n_jobs must be a non-zero integer .* got 0"):
+    with pytest.raises(ValueError, match=r"n_jobs must be an integer from 1 to 256, or from -\d+ to -1 .* got 0"):
         run_jobs(operator.mul, [Job(1, 1)], n_jobs=0, progress=False)
 
 
@@ -45,12 +45,12 @@ def test_jobs_setting_reads_environment(monkeypatch):
     assert default_jobs(1) == 1
 
 
-@pytest.mark.parametrize("text", ["0", "two", "1.5"])
+@pytest.mark.parametrize("text", ["0", "two", "1.5", "99999999999999999999", "-999"])
 def test_jobs_setting_rejects_bad_environment(monkeypatch, text):
     from isacfl.sweeps import JOBS_ENV_VAR
 
     monkeypatch.setenv(JOBS_ENV_VAR, text)
-    with pytest.raises(ValueError, match=rf"ISACFL_JOBS must be a non-zero integer .* got '{re.escape(text)}'"):
+    with pytest.raises(ValueError, match=rf"ISACFL_JOBS must be an integer from 1 to 256.* got '{re.escape(text)}'"):
         run_jobs(operator.mul, [Job(1, 1)], progress=False)
 
 
@@ -72,6 +72,12 @@ def _worker_pid(config, seed):
     import os
 
     return os.getpid()
+
+
+@pytest.mark.parametrize("n_jobs", [257, -999, 2.0, True])
+def test_run_jobs_rejects_out_of_range_workers(n_jobs):
+    with pytest.raises(ValueError, match=rf"n_jobs must be an integer from 1 to 256.* got {re.escape(repr(n_jobs))}"):
+        run_jobs(operator.mul, [Job(1, 1)], n_jobs=n_jobs, progress=False)
 
 
 def test_run_jobs_rejects_non_job():
@@ -245,6 +251,26 @@ def test_cli_sweep_rejects_unknown_figure(capsys):
 
     assert code == 2
     assert "sweep must be one of" in capsys.readouterr().err
+
+
+def test_cli_sweep_names_jobs_option(capsys):
+    code = main(["sweep", "ratio", "--profile", "quick", "--jobs", "0"])
+
+    assert code == 2
+    assert "--jobs must be an integer from 1 to 256" in capsys.readouterr().err
+
+
+def test_cli_sweep_results_folder_error_is_not_a_worker_error(monkeypatch, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ISACFL_RESULTS_DIR", str(blocker))
+    monkeypatch.delenv("ISACFL_DASK_SCHEDULER", raising=False)
+    code = main(["sweep", "ratio", "--profile", "quick", "--no-progress"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "ISACFL_RESULTS_DIR" in err
+    assert "could not reach its workers" not in err
 
 
 def _fail_if_called(config, seed):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 from ..profiles import PROFILES, get_profile
 from .figures import FIGURES, run_sweep
-from .runner import JOBS_ENV_VAR, SCHEDULER_ENV_VAR
+from .runner import JOBS_ENV_VAR, SCHEDULER_ENV_VAR, default_jobs
 from .stats import SweepResult
 
 __all__ = ["add_sweep_command", "format_summary"]
@@ -57,6 +58,12 @@ def _handle(args: argparse.Namespace) -> int:
     from ..errors import CommandError
 
     start = time.perf_counter()
+    if args.jobs is not None:
+        try:
+            default_jobs(args.jobs)
+        except ValueError as error:
+            raise CommandError(str(error).replace("n_jobs", "--jobs", 1)) from None
+    address = args.dask_scheduler or os.environ.get(SCHEDULER_ENV_VAR) or None
     try:
         profile = get_profile(args.sweep_profile or args.profile)
         result = run_sweep(args.figure, profile, n_jobs=args.jobs, scheduler_address=args.dask_scheduler,
@@ -64,7 +71,10 @@ def _handle(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     except (OSError, TimeoutError) as error:
-        raise CommandError(f"the sweep could not reach its workers: {error}") from None
+        if address is None:
+            raise CommandError(str(error)) from None
+        raise CommandError(f"the sweep could not reach its workers at {address} (set by --dask-scheduler or "
+                           f"{SCHEDULER_ENV_VAR}): {error}") from None
     elapsed = time.perf_counter() - start
     print(f"{result.figure} sweep at profile {profile.name}: {len(result.seeds)} seeds per point, "
           f"{profile.num_rounds} rounds, {result.info['computed_runs']} runs computed, "

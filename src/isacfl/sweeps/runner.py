@@ -34,10 +34,21 @@ SCHEDULER_ENV_VAR = "ISACFL_DASK_SCHEDULER"
 JOBS_ENV_VAR = "ISACFL_JOBS"
 
 
+#: Largest number of local worker processes accepted.
+MAX_JOBS = 256
+
+
+def _jobs_rule() -> str:
+    cores = os.cpu_count() or 1
+    return (f"an integer from 1 to {MAX_JOBS}, or from -{cores} to -1 (-1 uses all {cores} cores, -2 all "
+            f"but one); 1 runs in this process")
+
+
 def _check_jobs(n_jobs: Any) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a non-zero integer (1 runs in this process, -1 uses every "
-                         f"core), got {n_jobs!r}")
+    cores = os.cpu_count() or 1
+    if (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer))
+            or not (1 <= n_jobs <= MAX_JOBS or -cores <= n_jobs <= -1)):
+        raise ValueError(f"n_jobs must be {_jobs_rule()}, got {n_jobs!r}")
     return int(n_jobs)
 
 
@@ -60,13 +71,9 @@ def default_jobs(n_jobs: int | None = None) -> int:
     if not text:
         return 1
     try:
-        value = int(text)
+        return _check_jobs(int(text))
     except ValueError:
-        value = 0
-    if value == 0:
-        raise ValueError(f"{JOBS_ENV_VAR} must be a non-zero integer (1 runs in this process, -1 uses "
-                         f"every core), got {text!r}")
-    return value
+        raise ValueError(f"{JOBS_ENV_VAR} must be {_jobs_rule()}, got {text!r}") from None
 
 
 @dataclasses.dataclass(frozen=True)
