@@ -165,3 +165,61 @@ def test_run_many_keeps_job_order(tmp_path, fake_allocation):
     assert histories[1].loss_train == cached.loss_train
     assert histories[0].loss_train == run(config, 0, results_dir=tmp_path).loss_train
     assert histories[2].loss_train != histories[0].loss_train
+
+
+def _history_dict(**changes):
+    data = {"loss_train": [[0, 2.3], [2, 1.1]], "loss_test": [[0, 2.4], [2, 1.2]],
+            "accuracy_test": [[0, 0.1], [2, 0.8]], "num_uploads": [[1, 3], [2, 4]], "skipped_rounds": [],
+            "info": {}}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"accuracy_test": [[0, "x"], [2, 0.8]]}, r"'accuracy_test' at round 0 holds 'x', which is not a number in \[0, 1\]"),
+        ({"accuracy_test": [[0, 0.1], [2, float("nan")]]}, r"at round 2 holds nan.*NaN only where the test loss is NaN"),
+        ({"accuracy_test": [[0, 0.1], [2, 1.5]]}, r"at round 2 holds 1.5, which is not a number in \[0, 1\]"),
+        ({"accuracy_test": [[0, True], [2, 0.8]]}, "at round 0 holds True"),
+        ({"loss_train": [[0, -0.5], [2, 1.1]]}, r"'loss_train' at round 0 holds -0.5, which is not a number >= 0"),
+        ({"loss_test": [[0, None], [2, 1.2]]}, r"'loss_test' at round 0 holds None"),
+        ({"num_uploads": [[1, 2.5], [2, 4]]}, r"'num_uploads' at round 1 holds 2.5, which is not an integer >= 0"),
+        ({"num_uploads": [[1, 3], [1, 4]]}, r"rounds \[1, 1\]; they must increase strictly"),
+        ({"loss_train": [["0", 2.3]]}, r"has round '0'; rounds must be integers >= 0"),
+        ({"skipped_rounds": [-1]}, r"'skipped_rounds' has round -1"),
+        ({"loss_test": [[0, 2.4, 7]]}, r"must be a list of \[round, value\] pairs"),
+        ({"info": "none"}, "'info' must be a mapping"),
+    ],
+    ids=["text-accuracy", "nan-accuracy", "accuracy-above-one", "bool-accuracy", "negative-loss", "null-loss",
+         "fractional-uploads", "repeated-round", "text-round", "negative-skipped-round", "triple", "info-text"],
+)
+def test_history_from_dict_rejects_hand_edits(changes, message):
+    from isacfl.fl import History
+
+    with pytest.raises(ValueError, match=message):
+        History.from_dict(_history_dict(**changes))
+
+
+def test_history_from_dict_keeps_legitimate_nan_and_infinity():
+    from isacfl.fl import History
+
+    nan, inf = float("nan"), float("inf")
+    data = _history_dict(loss_train=[[0, 2.3], [2, inf]], loss_test=[[0, 2.4], [2, nan]],
+                         accuracy_test=[[0, 0.1], [2, nan]], skipped_rounds=[2])
+    history = History.from_dict(data)
+
+    assert history.loss_train == [(0, 2.3), (2, inf)]
+    assert history.accuracy_test[0] == (0, 0.1) and np.isnan(history.accuracy_test[1][1])
+    assert history.skipped_rounds == [2]
+
+
+def test_hand_edited_accuracy_makes_result_file_recompute(tmp_path, caplog):
+    from isacfl.fl import History, save_result
+
+    config = RunConfig(num_rounds=1)
+    save_result(config, 0, History(loss_train=[(0, 2.0)], loss_test=[(0, 2.1)], accuracy_test=[(0, "x")]), tmp_path)
+
+    with caplog.at_level(logging.WARNING, logger="isacfl.fl.results"):
+        assert load_result(config, 0, tmp_path) is None
+    assert "which is not a number in [0, 1]" in caplog.text
