@@ -45,6 +45,23 @@ def test_accuracy_claim_rejects_shape():
         snr_accuracy_claim(SNRS, [[0.7, 0.8]])
 
 
+@pytest.mark.parametrize(("snrs", "message"), [
+    ([10.0, 10.0], r"snr_db must be finite, distinct and strictly increasing, got \[10.0, 10.0\]"),
+    ([20.0, -20.0], r"snr_db must be .* strictly increasing, got \[20.0, -20.0\]"),
+    ([float("nan"), 20.0], r"snr_db must be finite.*got \[nan, 20.0\]"),
+], ids=["equal", "decreasing", "nan"])
+def test_accuracy_claim_rejects_bad_snrs(snrs, message):
+    with pytest.raises(ValueError, match=message):
+        snr_accuracy_claim(snrs, [[0.7, 0.8], [0.71, 0.82]])
+
+
+def test_loss_claim_labels_sizes_as_integers():
+    row = loss_claim(SNRS, [250.0, 1000.0], _losses(0.3, 0.2), "training loss")
+
+    assert row.comparisons[0].description == "D = 250: loss(-20 dB) - loss(0 dB)"
+    assert row.comparisons[-1].description == "20 dB: loss(D = 250) - loss(D = 1000)"
+
+
 def _losses(snr_step: float, size_step: float, noise: float = 0.0) -> np.ndarray:
     """Loss 2 - snr_step * (SNR index) - size_step * (size index), plus seed-dependent noise."""
     seeds = np.arange(3)[:, None, None]
@@ -83,9 +100,14 @@ def test_loss_claim_inconclusive_when_noise_dominates():
 
 @pytest.mark.parametrize(("snrs", "sizes", "shape", "message"), [
     (SNRS, SIZES, (3, 2, 2), r"losses must have shape \(n_seeds, 3, 2\), got \(3, 2, 2\)"),
-    ([0.0, -10.0, 10.0], SIZES, (3, 3, 2), "snr_db and sizes must be increasing"),
-    (SNRS, [1000, 250], (3, 3, 2), "snr_db and sizes must be increasing"),
-])
+    ([0.0, -10.0, 10.0], SIZES, (3, 3, 2), r"snr_db must be finite, distinct and strictly increasing, got \[0.0, -10.0"),
+    (SNRS, [1000, 250], (3, 3, 2), r"sizes must be finite, distinct and strictly increasing, got \[1000.0, 250.0\]"),
+    ([-20.0, float("nan"), 20.0], SIZES, (3, 3, 2), r"snr_db must be finite.*got \[-20.0, nan, 20.0\]"),
+    ([0.0, 0.0, 20.0], SIZES, (3, 3, 2), r"snr_db must be finite, distinct"),
+    (SNRS, [250, float("inf")], (3, 3, 2), r"sizes must be finite.*got \[250.0, inf\]"),
+    (SNRS, [250, 1000.5], (3, 3, 2), r"sizes must be whole numbers of samples >= 1, got \[250.0, 1000.5\]"),
+    (SNRS, ["a", "b"], (3, 3, 2), r"sizes must be finite, distinct and strictly increasing numbers, got \['a', 'b'\]"),
+], ids=["shape", "snr-order", "size-order", "nan-snr", "equal-snr", "infinite-size", "fractional-size", "text-size"])
 def test_loss_claim_rejects_bad_input(snrs, sizes, shape, message):
     with pytest.raises(ValueError, match=message):
         loss_claim(snrs, sizes, np.ones(shape), "training loss")
@@ -146,3 +168,24 @@ def test_radar_claim_rejects_unpaired_seeds():
 def test_radar_claim_rejects_missing_strategy():
     with pytest.raises(ValueError, match=r"runs lack the strategies \['uniform'\]"):
         radar_claim(_radar_runs({"proposed": [0.5], "maxsensing": [0.3], "maxcomm": [0.1]}))
+
+
+def test_radar_claim_rejects_mismatched_top_k():
+    runs = _radar_runs({"proposed": [0.5, 0.5], "maxsensing": [0.3, 0.3], "maxcomm": [0.1, 0.1],
+                        "uniform": [0.1, 0.1]})
+    runs[3] = RadarRun("maxsensing", 1, {1: 0.3}, 1.0, (10,), (0.0,), (0.9,), runs[3].data_source)
+
+    with pytest.raises(ValueError, match=r"run of maxsensing for seed 1 has top-k accuracies for k = \[1\], "
+                                         r"but proposed for seed 0 has k = \[1, 5\]"):
+        radar_claim(runs)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"claimed": "best"}, r"unknown strategy names \['best'\]; radar_claim knows \["),
+    ({"baselines": ("uniform", "random")}, r"unknown strategy names \['random'\]"),
+], ids=["claimed", "baseline"])
+def test_radar_claim_rejects_unknown_strategy(options, message):
+    runs = _radar_runs({"proposed": [0.5], "maxsensing": [0.3], "maxcomm": [0.1], "uniform": [0.1]})
+
+    with pytest.raises(ValueError, match=message):
+        radar_claim(runs, **options)

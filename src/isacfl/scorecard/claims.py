@@ -405,6 +405,25 @@ def centralised_runs(profile: Profile | str | None = None, *, progress: bool = T
     return snr_training_runs(profile, progress=progress)
 
 
+def _increasing_axis(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a 1-D float array, or raise unless they are finite and strictly increasing.
+
+    Examples
+    --------
+    >>> _increasing_axis([0.0, 0.0], "snr_db")
+    Traceback (most recent call last):
+    ...
+    ValueError: snr_db must be finite, distinct and strictly increasing, got [0.0, 0.0]
+    """
+    try:
+        axis = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be finite, distinct and strictly increasing numbers, got {values!r}") from None
+    if axis.ndim != 1 or not np.all(np.isfinite(axis)) or np.any(np.diff(axis) <= 0):
+        raise ValueError(f"{name} must be finite, distinct and strictly increasing, got {axis.tolist()}")
+    return axis
+
+
 def snr_accuracy_claim(snr_db: np.ndarray, accuracies: np.ndarray) -> ClaimResult:
     """Check that clean test accuracy rises with the sensing SNR of the training data (Fig. 3, right).
 
@@ -421,19 +440,20 @@ def snr_accuracy_claim(snr_db: np.ndarray, accuracies: np.ndarray) -> ClaimResul
     Raises
     ------
     ValueError
-        If the shapes do not match or there are fewer than 2 SNRs.
+        If the shapes do not match, there are fewer than 2 SNRs, or the SNRs are not finite and
+        strictly increasing.
 
     Examples
     --------
     >>> str(snr_accuracy_claim([-20.0, 20.0], [[0.70, 0.88], [0.69, 0.89], [0.71, 0.88]]).verdict)
     'holds'
     """
-    levels = np.asarray(snr_db, dtype=float)
+    levels = _increasing_axis(snr_db, "snr_db")
     values = np.asarray(accuracies, dtype=float)
-    if levels.ndim != 1 or levels.size < 2 or values.ndim != 2 or values.shape[1] != levels.size:
+    if levels.size < 2 or values.ndim != 2 or values.shape[1] != levels.size:
         raise ValueError(f"accuracies must have shape (n_seeds, {levels.size}) for {levels.size} >= 2 SNRs, "
                          f"got snr_db of shape {levels.shape} and accuracies of shape {values.shape}")
-    high, low = int(np.argmax(levels)), int(np.argmin(levels))
+    high, low = levels.size - 1, 0
     part = greater(values[:, high], values[:, low], f"accuracy({levels[high]:g} dB) - accuracy({levels[low]:g} dB)")
     return _claim("Fig. 3", "Test accuracy rises with the sensing SNR", [part])
 
@@ -459,7 +479,8 @@ def loss_claim(snr_db: np.ndarray, sizes: np.ndarray, losses: np.ndarray, measur
     Raises
     ------
     ValueError
-        If the shapes do not match, or an axis is not increasing.
+        If the shapes do not match, an axis is not finite and strictly increasing, or a size is
+        not a whole number >= 1.
 
     Examples
     --------
@@ -467,13 +488,14 @@ def loss_claim(snr_db: np.ndarray, sizes: np.ndarray, losses: np.ndarray, measur
     >>> str(loss_claim([0.0, 10.0], [100, 1000], loss, "test loss").verdict)
     'holds'
     """
-    levels = np.asarray(snr_db, dtype=float)
-    counts = np.asarray(sizes)
+    levels = _increasing_axis(snr_db, "snr_db")
+    counts = _increasing_axis(sizes, "sizes")
+    if np.any(counts < 1) or np.any(counts != np.round(counts)):
+        raise ValueError(f"sizes must be whole numbers of samples >= 1, got {counts.tolist()}")
+    counts = counts.astype(np.int64)
     values = np.asarray(losses, dtype=float)
     if values.ndim != 3 or values.shape[1:] != (levels.size, counts.size):
         raise ValueError(f"losses must have shape (n_seeds, {levels.size}, {counts.size}), got {values.shape}")
-    if np.any(np.diff(levels) <= 0) or np.any(np.diff(counts) <= 0):
-        raise ValueError(f"snr_db and sizes must be increasing, got {levels.tolist()} and {counts.tolist()}")
     parts = []
     for k, size in enumerate(counts):
         for j in range(levels.size - 1):
@@ -523,7 +545,8 @@ def radar_claim(runs, claimed: str = "proposed",
     Raises
     ------
     ValueError
-        If a strategy has no runs, or the strategies ran on different seeds or data.
+        If a strategy name is unknown or has no runs, or the strategies ran on different seeds,
+        data or sets of ``k``.
 
     Examples
     --------
@@ -534,6 +557,9 @@ def radar_claim(runs, claimed: str = "proposed",
     >>> str(row.verdict), row.claim
     ('holds', 'Proposed is best at every top-k on radar beam prediction (synthetic stand-in data)')
     """
+    unknown = [name for name in (claimed, *baselines) if name not in _NAMES]
+    if unknown:
+        raise ValueError(f"unknown strategy names {unknown}; radar_claim knows {sorted(_NAMES)}")
     grouped: dict[str, dict[int, Any]] = {}
     for run in runs:
         grouped.setdefault(run.strategy, {})[run.seed] = run
@@ -554,6 +580,12 @@ def radar_claim(runs, claimed: str = "proposed",
         return np.array([grouped[name][seed].topk[k] for seed in seeds])
 
     ks = sorted(grouped[claimed][seeds[0]].topk)
+    for name in (claimed, *baselines):
+        for seed in seeds:
+            if sorted(grouped[name][seed].topk) != ks:
+                raise ValueError(f"the run of {name} for seed {seed} has top-k accuracies for k = "
+                                 f"{sorted(grouped[name][seed].topk)}, but {claimed} for seed {seeds[0]} has "
+                                 f"k = {ks}; every run needs the same k")
     parts = [greater(values(claimed, k), values(name, k), f"top-{k} {_NAMES[claimed]} - {_NAMES[name]}")
              for k in ks for name in baselines]
     data = "synthetic stand-in data" if source.startswith("synthetic") else source
