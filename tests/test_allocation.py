@@ -562,7 +562,7 @@ def test_allocate_rejects_bad_arguments():
         allocate(scenario, "uniform", rho=0.5)
     with pytest.raises(ValueError, match=r"rho must be in \[0, 1\].*got 1\.5"):
         allocate(scenario, "ratio", rho=1.5)
-    with pytest.raises(ValueError, match=r"rho must be in \[0, 1\].*got None"):
+    with pytest.raises(ValueError, match=r"^rho is required for strategy 'ratio'"):
         allocate(scenario, "ratio")
 
 

@@ -70,7 +70,16 @@ def test_allocate_bad_input_exits_2(tmp_path, capsys, content, message):
 def test_ratio_without_rho_exits_2(scenario_file, capsys):
     _, path = scenario_file
     assert main(["allocate", str(path), "--strategy", "ratio"]) == 2
-    assert "rho must be in [0, 1]" in capsys.readouterr().err
+    assert capsys.readouterr().err == ("isacfl allocate: error: --rho is required with --strategy ratio "
+                                       "(the upload share of the energy, in [0, 1])\n")
+
+
+def test_ratio_with_rho_out_of_range_exits_2(scenario_file, capsys):
+    _, path = scenario_file
+    assert main(["allocate", str(path), "--strategy", "ratio", "--rho", "1.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "rho must be in [0, 1] for the ratio rule, got 1.5" in err
 
 
 def test_unknown_strategy_is_usage_error(scenario_file):

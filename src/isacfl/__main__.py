@@ -58,6 +58,8 @@ def _load_scenario(path: str):
 def _run_allocate(args: argparse.Namespace) -> int:
     from .allocation import InfeasibleScenarioError, allocate
 
+    if args.strategy == "ratio" and args.rho is None:
+        raise CommandError("--rho is required with --strategy ratio (the upload share of the energy, in [0, 1])")
     scenario = _load_scenario(args.scenario)
     try:
         allocation = allocate(scenario, args.strategy, rho=args.rho)

@@ -87,7 +87,9 @@ def baseline_allocation(scenario: Scenario, rule: str, rho: float | None = None)
     if rule not in BASELINES:
         raise ValueError(f"rule must be one of {list(BASELINES)}, got {rule!r}")
     if rule == "ratio":
-        if rho is None or not (0.0 <= rho <= 1.0):
+        if rho is None:
+            raise ValueError("rho is required for strategy 'ratio': the upload share of the energy, in [0, 1]")
+        if not (0.0 <= rho <= 1.0):
             raise ValueError(f"rho must be in [0, 1] for the ratio rule, got {rho!r}")
         sensing_share = 1.0 - rho
     else:
