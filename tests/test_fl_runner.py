@@ -178,13 +178,13 @@ def _history_dict(**changes):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"accuracy_test": [[0, "x"], [2, 0.8]]}, r"'accuracy_test' at round 0 holds 'x', which is not a number in \[0, 1\]"),
-        ({"accuracy_test": [[0, 0.1], [2, float("nan")]]}, r"at round 2 holds nan.*NaN only where the test loss is NaN"),
-        ({"accuracy_test": [[0, 0.1], [2, 1.5]]}, r"at round 2 holds 1.5, which is not a number in \[0, 1\]"),
-        ({"accuracy_test": [[0, True], [2, 0.8]]}, "at round 0 holds True"),
-        ({"loss_train": [[0, -0.5], [2, 1.1]]}, r"'loss_train' at round 0 holds -0.5, which is not a number >= 0"),
-        ({"loss_test": [[0, None], [2, 1.2]]}, r"'loss_test' at round 0 holds None"),
-        ({"num_uploads": [[1, 2.5], [2, 4]]}, r"'num_uploads' at round 1 holds 2.5, which is not an integer >= 0"),
+        ({"accuracy_test": [[0, "x"], [2, 0.8]]}, r"invalid value 'x' in history series 'accuracy_test' at round 0: expected a number in \[0, 1\]"),
+        ({"accuracy_test": [[0, 0.1], [2, float("nan")]]}, r"invalid value nan .* at round 2: .*NaN only where the test loss is NaN"),
+        ({"accuracy_test": [[0, 0.1], [2, 1.5]]}, r"invalid value 1.5 .* at round 2: expected a number in \[0, 1\]"),
+        ({"accuracy_test": [[0, True], [2, 0.8]]}, "invalid value True in history series 'accuracy_test' at round 0"),
+        ({"loss_train": [[0, -0.5], [2, 1.1]]}, r"invalid value -0.5 in history series 'loss_train' at round 0: expected a number >= 0"),
+        ({"loss_test": [[0, None], [2, 1.2]]}, r"invalid value None in history series 'loss_test'"),
+        ({"num_uploads": [[1, 2.5], [2, 4]]}, r"invalid value 2.5 in history series 'num_uploads' at round 1: expected an integer >= 0"),
         ({"num_uploads": [[1, 3], [1, 4]]}, r"rounds \[1, 1\]; they must increase strictly"),
         ({"loss_train": [["0", 2.3]]}, r"has round '0'; rounds must be integers >= 0"),
         ({"skipped_rounds": [-1]}, r"'skipped_rounds' has round -1"),
@@ -222,4 +222,4 @@ def test_hand_edited_accuracy_makes_result_file_recompute(tmp_path, caplog):
 
     with caplog.at_level(logging.WARNING, logger="isacfl.fl.results"):
         assert load_result(config, 0, tmp_path) is None
-    assert "which is not a number in [0, 1]" in caplog.text
+    assert "invalid value 'x' in history series 'accuracy_test' at round 0" in caplog.text

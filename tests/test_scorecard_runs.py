@@ -181,7 +181,7 @@ def test_radar_claim_rejects_mismatched_top_k():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"claimed": "best"}, r"unknown strategy names \['best'\]; radar_claim knows \["),
+    ({"claimed": "best"}, r"unknown strategy names \['best'\]; the known strategies are \["),
     ({"baselines": ("uniform", "random")}, r"unknown strategy names \['random'\]"),
 ], ids=["claimed", "baseline"])
 def test_radar_claim_rejects_unknown_strategy(options, message):

@@ -60,7 +60,7 @@ class History:
         Raises
         ------
         ValueError
-            If a series is missing, is not a list of ``[round, value]`` pairs, or holds a value
+            If a series is missing, is not a list of ``[round, value]`` pairs, or contains a value
             outside the rules above; the message names the series, the round and the value.
 
         Examples
@@ -69,7 +69,7 @@ class History:
         ...                    "accuracy_test": [[0, "x"]]})
         Traceback (most recent call last):
         ...
-        ValueError: history series 'accuracy_test' at round 0 holds 'x', which is not a number in [0, 1]
+        ValueError: invalid value 'x' in history series 'accuracy_test' at round 0: expected a number in [0, 1]
         """
         series: dict[str, Any] = {}
         for name in cls._SERIES:
@@ -92,9 +92,9 @@ class History:
                     ok = _is_number(v) and (v >= 0 or math.isnan(v))
                     requirement = "a number >= 0, NaN or infinity"
                 if not ok:
-                    raise ValueError(f"history series {name!r} at round {r} holds {v!r}, which is not {requirement}"
-                                     + (" (NaN only where the test loss is NaN)"
-                                        if name == "accuracy_test" and _is_number(v) and math.isnan(v) else ""))
+                    nan_rule = name == "accuracy_test" and _is_number(v) and math.isnan(v)
+                    raise ValueError(f"invalid value {v!r} in history series {name!r} at round {r}: expected "
+                                     f"{requirement}" + (" (NaN only where the test loss is NaN)" if nan_rule else ""))
             series[name] = pairs
         skipped = data.get("skipped_rounds", [])
         if not isinstance(skipped, list):

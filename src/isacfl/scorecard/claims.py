@@ -559,7 +559,7 @@ def radar_claim(runs, claimed: str = "proposed",
     """
     unknown = [name for name in (claimed, *baselines) if name not in _NAMES]
     if unknown:
-        raise ValueError(f"unknown strategy names {unknown}; radar_claim knows {sorted(_NAMES)}")
+        raise ValueError(f"unknown strategy names {unknown}; the known strategies are {sorted(_NAMES)}")
     grouped: dict[str, dict[int, Any]] = {}
     for run in runs:
         grouped.setdefault(run.strategy, {})[run.seed] = run
