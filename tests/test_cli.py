@@ -111,7 +111,7 @@ def _run_module(*arguments: str, env_profile: str | None = None) -> subprocess.C
     "arguments, fragment",
     [
         (("sweep", "nope"), "sweep must be one of"),
-        (("sweep", "9", "--jobs", "0"), "n_jobs"),
+        (("sweep", "9", "--jobs", "0"), "--jobs must be an integer"),
         (("allocate", "missing.json", "--strategy", "bogus"), "invalid choice: 'bogus'"),
         (("allocate", "missing.json", "--rho", "x"), "invalid float value"),
     ],

@@ -321,3 +321,17 @@ def test_summary_interval_rejects_one_value():
 
     with pytest.raises(ValueError, match="n >= 2"):
         summary_difference_interval((1.0, 0.1, 1), (0.5, 0.1, 5))
+
+
+def test_quiet_worker_restarts_hides_only_loky_restart():
+    import warnings
+
+    from isacfl.sweeps.runner import quiet_worker_restarts
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with quiet_worker_restarts():
+            warnings.warn("A worker stopped while some jobs were given to the executor. This can be caused by "
+                          "a too short worker timeout or by a memory leak.", UserWarning)
+            warnings.warn("some other problem", UserWarning)
+    assert [str(w.message) for w in caught] == ["some other problem"]

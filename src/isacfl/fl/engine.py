@@ -411,8 +411,9 @@ def federated_averaging(
     p = np.asarray(success_prob, dtype=float)
     if p.shape != counts.shape:
         raise ValueError(f"success_prob must have one entry per device ({len(counts)}), got shape {p.shape}")
-    test_images = torch.as_tensor(np.asarray(test_data[0], dtype=np.float32))
-    test_labels = torch.as_tensor(_integer_labels(test_data[1], "test_data labels"))
+    # Worker processes receive large arrays as read-only memory maps, which torch does not wrap.
+    test_images = torch.from_numpy(np.array(test_data[0], dtype=np.float32))
+    test_labels = torch.from_numpy(np.array(_integer_labels(test_data[1], "test_data labels")))
 
     streams = seed_streams(seed)
     uploads = draw_uploads(p, num_rounds, np.random.default_rng(streams["uploads"]))

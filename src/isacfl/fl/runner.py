@@ -205,7 +205,7 @@ def run_many(jobs: Iterable[tuple[RunConfig, int]], *, results_dir: str | Path |
     the missing ones are sent to joblib. ``n_jobs`` defaults to ``ISACFL_JOBS``, else 1 (see
     :func:`isacfl.sweeps.default_jobs`); -1 uses every core.
     """
-    from ..sweeps.runner import default_jobs
+    from ..sweeps.runner import default_jobs, quiet_worker_restarts
 
     n_jobs = default_jobs(n_jobs)
     jobs = list(jobs)
@@ -219,8 +219,9 @@ def run_many(jobs: Iterable[tuple[RunConfig, int]], *, results_dir: str | Path |
         calls = (joblib.delayed(run)(jobs[i][0], jobs[i][1], results_dir=results_dir, use_cache=False)
                  for i in missing)
         computed: Sequence[History] = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(calls)
-        for i, history in zip(missing, tqdm(computed, total=len(missing), desc="FL runs", disable=not progress)):
-            histories[i] = history
+        with quiet_worker_restarts():
+            for i, history in zip(missing, tqdm(computed, total=len(missing), desc="FL runs", disable=not progress)):
+                histories[i] = history
     else:
         for i in tqdm(missing, desc="FL runs", disable=not progress):
             histories[i] = run(jobs[i][0], jobs[i][1], results_dir=results_dir, use_cache=False)

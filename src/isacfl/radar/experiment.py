@@ -484,7 +484,7 @@ def run_centralised(dataset: RadarDataset, config: RadarExperimentConfig, seed: 
         model = factory()
     generator = torch.Generator().manual_seed(_torch_seed(streams["batches"]))
     train_maps = torch.from_numpy(preprocess(dataset.train.frames, config.transform, config.angle_fft_size))
-    train_labels = torch.from_numpy(dataset.train.labels)
+    train_labels = torch.from_numpy(np.array(dataset.train.labels))
     test_maps = preprocess(dataset.test.frames, config.transform, config.angle_fft_size)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=config.centralised_learning_rate, weight_decay=1e-4)

@@ -12,10 +12,12 @@ whole book build can run its sweeps on more processes without editing a chapter.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Callable, Hashable, Sequence
+import warnings
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 import joblib
@@ -82,6 +84,20 @@ class Job:
 
     config: Hashable
     seed: int
+
+
+@contextlib.contextmanager
+def quiet_worker_restarts() -> Iterator[None]:
+    """Silence loky's warning that it replaced a worker process, for the enclosed block.
+
+    loky restarts a worker whose memory grew by a few hundred MB (an FL run with 30 devices
+    does), and warns on stderr although every job still runs once and returns its result; in a
+    chapter that warning fails the book build.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor",
+                                category=UserWarning)
+        yield
 
 
 def _resolve_scheduler(scheduler_address: str | None) -> str | None:
@@ -161,9 +177,10 @@ def run_jobs(
         else:
             logger.info("running %s jobs on %s local processes", len(jobs), n_jobs)
             parallel = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")
-            for result in parallel(calls):
-                results.append(result)
-                bar.update()
+            with quiet_worker_restarts():
+                for result in parallel(calls):
+                    results.append(result)
+                    bar.update()
     finally:
         bar.close()
     return results

@@ -36,7 +36,9 @@ _CHUNK = 2000
 
 
 def _tensor(images: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(images, dtype=np.float32))
+    array = np.asarray(images, dtype=np.float32)
+    # Worker processes receive large arrays as read-only memory maps, which torch does not wrap.
+    return torch.from_numpy(array if array.flags.writeable else array.copy())
 
 
 def flat_gradient(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> torch.Tensor:
