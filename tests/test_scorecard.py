@@ -192,6 +192,20 @@ def test_learning_claims_verdicts():
     assert verdicts["Non-IID: Uniform is close to Proposed"] is Verdict.DOES_NOT_HOLD
 
 
+def test_claims_carry_scenario_change():
+    iid = _sweep((0.0,), {"proposed": [0.90], "maxsensing": [0.850], "maxcomm": [0.80], "uniform": [0.845]},
+                 accuracy_jitter=[0.01])
+    straggler = _sweep((1.0, 0.1), {"proposed": [0.80, 0.78], "maxsensing": [0.70, 0.66],
+                                    "maxcomm": [0.75, 0.60], "uniform": [0.79, 0.76]})
+
+    rows = learning_claims(iid, iid, scenario="small cell") + straggler_claims(straggler, scenario="small cell")
+    default_rows = learning_claims(iid, iid) + straggler_claims(straggler)
+
+    assert {row.scenario for row in rows} == {"small cell"}
+    assert {row.scenario for row in default_rows} == {"default"}
+    assert [row.verdict for row in rows] == [row.verdict for row in default_rows]
+
+
 @pytest.fixture(scope="module")
 def quick_allocations():
     return allocation_samples("quick")

@@ -210,6 +210,15 @@ def test_sweep_jobs_count_and_order():
     assert jobs[4].config.strategy == "maxsensing"
 
 
+def test_sweep_spec_applies_config_changes():
+    spec = sweep_spec("straggler", "quick", server_distance_range_m=(50.0, 120.0))
+
+    configs = [config for row in spec.configs for config in row]
+    assert {config.server_distance_range_m for config in configs} == {(50.0, 120.0)}
+    # The straggler's budget cut is applied on top of the change.
+    assert configs[1].scenario_overrides != ()
+
+
 def test_sweep_spec_rejects_unknown_name():
     with pytest.raises(ValueError, match=r"sweep must be one of .* got 'fig12'"):
         sweep_spec("fig12", "quick")

@@ -118,7 +118,7 @@ def device_claims(result: SweepResult) -> list[ClaimResult]:
     ]
 
 
-def straggler_claims(result: SweepResult) -> list[ClaimResult]:
+def straggler_claims(result: SweepResult, scenario: str = "default") -> list[ClaimResult]:
     """Check the straggler claims: all degrade, proposed best, MaxComm degrades most.
 
     Parameters
@@ -126,6 +126,8 @@ def straggler_claims(result: SweepResult) -> list[ClaimResult]:
     result : SweepResult
         The ``straggler`` sweep; its first point is the fraction 1 (no straggler) and its last the
         smallest budget.
+    scenario : str
+        Names the scenario change behind ``result``, if any.
     """
     smallest = result.points[-1]
     accuracy = {s: result.values("accuracy", s) for s in result.variants}
@@ -137,9 +139,10 @@ def straggler_claims(result: SweepResult) -> list[ClaimResult]:
     most = [greater(losses["maxcomm"], losses[s], f"loss MaxComm - loss {_NAMES[s]}")
             for s in result.variants if s != "maxcomm"]
     return [
-        _claim(result.figure, f"Every strategy loses accuracy with a straggler at {smallest:g} of the budget", degrade),
-        _claim(result.figure, "Proposed is best with the straggler", best),
-        _claim(result.figure, "MaxComm loses the most accuracy to the straggler", most),
+        _claim(result.figure, f"Every strategy loses accuracy with a straggler at {smallest:g} of the budget", degrade,
+               scenario),
+        _claim(result.figure, "Proposed is best with the straggler", best, scenario),
+        _claim(result.figure, "MaxComm loses the most accuracy to the straggler", most, scenario),
     ]
 
 
@@ -178,17 +181,18 @@ def strategy_runs(partition: str, profile: Profile | str | None = None, *, n_job
                         "config_changes": config_changes})
 
 
-def learning_claims(iid: SweepResult, noniid: SweepResult) -> list[ClaimResult]:
+def learning_claims(iid: SweepResult, noniid: SweepResult, scenario: str = "default") -> list[ClaimResult]:
     """Check the claims of the four-strategy comparison, IID (Fig. 7) and Non-IID (Fig. 8).
 
     "Noisier" compares ``accuracy_jitter``, the mean absolute change of test accuracy between
-    consecutive evaluations over the second half of a run.
+    consecutive evaluations over the second half of a run. ``scenario`` names the scenario
+    change behind the runs, if any.
     """
     acc = {s: iid.values("accuracy", s)[:, 0] for s in iid.variants}
     jitter = {s: iid.values("accuracy_jitter", s)[:, 0] for s in iid.variants}
     non = {s: noniid.values("accuracy", s)[:, 0] for s in noniid.variants}
     others = [s for s in iid.variants if s != "proposed"]
-    return [
+    rows = [
         _claim("Fig. 7", "IID: Proposed is best", [greater(acc["proposed"], acc[s], f"Proposed - {_NAMES[s]}")
                                                   for s in others]),
         _claim("Fig. 7", "IID: MaxComm is worst", [greater(acc[s], acc["maxcomm"], f"{_NAMES[s]} - MaxComm")
@@ -207,6 +211,7 @@ def learning_claims(iid: SweepResult, noniid: SweepResult) -> list[ClaimResult]:
         _claim("Fig. 8", "Non-IID: Uniform is close to Proposed",
                [close(non["uniform"], non["proposed"], CLOSE_MARGIN, "Uniform - Proposed")]),
     ]
+    return [dataclasses.replace(row, scenario=scenario) for row in rows]
 
 
 # -- allocations (Fig. 5, golden section) -----------------------------------------------------------

@@ -143,8 +143,11 @@ def _canonical(name: str) -> str:
     return key
 
 
-def sweep_spec(name: str, profile: Profile | str | None = None) -> SweepSpec:
+def sweep_spec(name: str, profile: Profile | str | None = None, **config_changes: Any) -> SweepSpec:
     """Return the grid of the sweep ``name`` (``ratio``, ``devices``, ``straggler``, or 9, 10, 11).
+
+    ``config_changes`` (for example ``server_distance_range_m=(50.0, 120.0)``) changes every
+    config of the grid, to repeat a sweep in another scenario family.
 
     Raises
     ------
@@ -165,7 +168,7 @@ def sweep_spec(name: str, profile: Profile | str | None = None) -> SweepSpec:
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
     seeds = tuple(range(profile.num_seeds))
-    base = RunConfig.from_profile(profile)
+    base = RunConfig.from_profile(profile, **config_changes)
     if key == "ratio":
         points: tuple = ratio_grid(profile)
         variants = ("iid", "noniid")
@@ -266,6 +269,7 @@ def run_sweep(
     n_jobs: int | None = None,
     scheduler_address: str | None = None,
     progress: bool = True,
+    **config_changes: Any,
 ) -> SweepResult:
     """Run the sweep ``name`` at ``profile`` and return its per-seed metrics.
 
@@ -277,6 +281,8 @@ def run_sweep(
         Run sizes; default ``ISACFL_PROFILE``.
     n_jobs, scheduler_address, progress
         As in :func:`isacfl.sweeps.run_jobs`.
+    **config_changes
+        Changes of every config, as in :func:`sweep_spec`.
 
     Returns
     -------
@@ -291,7 +297,7 @@ def run_sweep(
     """
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
-    spec = sweep_spec(name, profile)
+    spec = sweep_spec(name, profile, **config_changes)
     metrics, computed_runs = collect_metrics(sweep_jobs(spec), n_jobs=n_jobs, scheduler_address=scheduler_address,
                                              progress=progress, description=f"{spec.name} sweep")
 
@@ -299,6 +305,6 @@ def run_sweep(
     names = list(metrics[0])
     arrays = {key: np.array([m[key] for m in metrics], dtype=float).reshape(shape) for key in names}
     info = {"profile": profile.name, "num_rounds": profile.num_rounds, "computed_runs": computed_runs,
-            "paper_figure": FIGURES[spec.name], "axis_name": spec.axis_name}
+            "paper_figure": FIGURES[spec.name], "axis_name": spec.axis_name, "config_changes": config_changes}
     return SweepResult(FIGURES[spec.name], spec.axis_label, spec.points, spec.variants, spec.seeds,
                        arrays, info)
