@@ -219,6 +219,16 @@ def test_sweep_spec_applies_config_changes():
     assert configs[1].scenario_overrides != ()
 
 
+def test_sweep_spec_replaces_axis_points():
+    spec = sweep_spec("straggler", "paper", points=(1.0, 0.05))
+
+    assert spec.points == (1.0, 0.05)
+    assert len(spec.configs[0]) == 2
+    assert spec.configs[0][0] == sweep_spec("straggler", "paper").configs[0][0]
+    with pytest.raises(ValueError, match="points must hold at least one value"):
+        sweep_spec("ratio", "quick", points=())
+
+
 def test_sweep_spec_rejects_unknown_name():
     with pytest.raises(ValueError, match=r"sweep must be one of .* got 'fig12'"):
         sweep_spec("fig12", "quick")

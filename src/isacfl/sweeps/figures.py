@@ -143,11 +143,14 @@ def _canonical(name: str) -> str:
     return key
 
 
-def sweep_spec(name: str, profile: Profile | str | None = None, **config_changes: Any) -> SweepSpec:
+def sweep_spec(name: str, profile: Profile | str | None = None, *, points: Any = None,
+               **config_changes: Any) -> SweepSpec:
     """Return the grid of the sweep ``name`` (``ratio``, ``devices``, ``straggler``, or 9, 10, 11).
 
-    ``config_changes`` (for example ``server_distance_range_m=(50.0, 120.0)``) changes every
-    config of the grid, to repeat a sweep in another scenario family.
+    ``points`` replaces the profile's points of the swept axis (for example only the end points
+    of the straggler axis). ``config_changes`` (for example
+    ``server_distance_range_m=(50.0, 120.0)``) changes every config of the grid, to repeat a
+    sweep in another scenario family.
 
     Raises
     ------
@@ -165,24 +168,26 @@ def sweep_spec(name: str, profile: Profile | str | None = None, **config_changes
     from ..fl.config import RunConfig
 
     key = _canonical(name)
+    if points is not None and len(points) == 0:
+        raise ValueError("points must hold at least one value of the swept axis, got none")
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
     seeds = tuple(range(profile.num_seeds))
     base = RunConfig.from_profile(profile, **config_changes)
     if key == "ratio":
-        points: tuple = ratio_grid(profile)
+        points = ratio_grid(profile) if points is None else tuple(float(p) for p in points)
         variants = ("iid", "noniid")
         partitions = {"iid": "iid", "noniid": "shards"}
         configs = tuple(tuple(base.replace(strategy="ratio", rho=rho, partition=partitions[v]) for rho in points)
                         for v in variants)
         label, plain = r"communication energy ratio $\rho$ (1)", "rho"
     elif key == "devices":
-        points = device_counts(profile)
+        points = device_counts(profile) if points is None else tuple(int(p) for p in points)
         variants = COMPARED_STRATEGIES
         configs = tuple(tuple(base.replace(strategy=s, n_devices=n) for n in points) for s in variants)
         label, plain = "number of devices $N$ (1)", "N"
     else:
-        points = straggler_fractions(profile)
+        points = straggler_fractions(profile) if points is None else tuple(float(p) for p in points)
         variants = COMPARED_STRATEGIES
         configs = tuple(tuple(_straggler_config(base.replace(strategy=s, partition="shards"), f)
                               for f in points) for s in variants)
@@ -269,6 +274,7 @@ def run_sweep(
     n_jobs: int | None = None,
     scheduler_address: str | None = None,
     progress: bool = True,
+    points: Any = None,
     **config_changes: Any,
 ) -> SweepResult:
     """Run the sweep ``name`` at ``profile`` and return its per-seed metrics.
@@ -281,8 +287,8 @@ def run_sweep(
         Run sizes; default ``ISACFL_PROFILE``.
     n_jobs, scheduler_address, progress
         As in :func:`isacfl.sweeps.run_jobs`.
-    **config_changes
-        Changes of every config, as in :func:`sweep_spec`.
+    points, **config_changes
+        Points of the swept axis and changes of every config, as in :func:`sweep_spec`.
 
     Returns
     -------
@@ -297,7 +303,7 @@ def run_sweep(
     """
     if not isinstance(profile, Profile):
         profile = get_profile(profile)
-    spec = sweep_spec(name, profile, **config_changes)
+    spec = sweep_spec(name, profile, points=points, **config_changes)
     metrics, computed_runs = collect_metrics(sweep_jobs(spec), n_jobs=n_jobs, scheduler_address=scheduler_address,
                                              progress=progress, description=f"{spec.name} sweep")
 
