@@ -210,7 +210,8 @@ def test_history_from_dict_keeps_legitimate_nan_and_infinity():
     history = History.from_dict(data)
 
     assert history.loss_train == [(0, 2.3), (2, inf)]
-    assert history.accuracy_test[0] == (0, 0.1) and np.isnan(history.accuracy_test[1][1])
+    assert history.accuracy_test[0] == (0, 0.1)
+    assert np.isnan(history.accuracy_test[1][1])
     assert history.skipped_rounds == [2]
 
 

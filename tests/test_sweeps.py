@@ -279,7 +279,7 @@ def test_cli_sweep_names_jobs_option(capsys):
     assert "--jobs must be an integer from 1 to 256" in capsys.readouterr().err
 
 
-def test_cli_sweep_results_folder_error_is_not_a_worker_error(monkeypatch, tmp_path, capsys):
+def test_cli_sweep_bad_results_folder(monkeypatch, tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("ISACFL_RESULTS_DIR", str(blocker))

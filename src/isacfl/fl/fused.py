@@ -89,8 +89,8 @@ def dense_layers(model: nn.Module, sample_shape: tuple[int, ...]) -> list[DenseL
     ------
     ValueError
         If the model has another structure, buffers, non-float32 or frozen parameters, forward
-        hooks, or Linear layers that share a weight or bias tensor, if the widths of
-        consecutive layers do not chain, or if the sample size differs from the first layer's
+        hooks, or Linear layers that share a weight or bias tensor. Also if the widths of
+        consecutive layers do not chain, or the sample size differs from the first layer's
         ``in_features``. The message names the model's class.
 
     Examples

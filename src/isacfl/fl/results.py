@@ -137,9 +137,9 @@ def save_record(kind: str, config: CachedConfig, seed: int, field: str, value: A
     """Write ``value`` as the result of ``(config, seed)`` atomically and return the file's path.
 
     The file contains ``cache_format``, the config hash, the config, the seed, the code version
-    and fingerprint (:func:`code_fingerprint`), ``data_identity`` (what names the data the run
-    used, when the config does not), ``value`` under the key ``field`` and the SHA-256 checksum
-    of all of these. It is written to a temporary file that is then renamed, so a reader never
+    and fingerprint (:func:`code_fingerprint`), ``data_identity``, ``value`` under the key
+    ``field`` and the SHA-256 checksum of all of these. ``data_identity`` names the data the run
+    used where the config does not. It is written to a temporary file that is then renamed, so a reader never
     sees a half-written file.
 
     Raises

@@ -278,7 +278,7 @@ def dataset_identity(dataset: RadarDataset) -> dict[str, Any]:
 
     Limitations
     -----------
-    Real Scenario 9 folders are told apart only by their split sizes and frame shape, not by
+    Real Scenario 9 folders are distinguished only by their split sizes and frame shape, not by
     their content: a changed copy of the same size reads runs cached for the old one.
     """
     return {"source": dataset.source, "synthetic": dataset.synthetic_parameters,

@@ -538,7 +538,7 @@ def radar_claim(runs, claimed: str = "proposed",
     Each part is the claimed strategy's top-k accuracy minus one baseline's, per seed (rule
     ``greater``, paired by seed: a seed gives every strategy the same devices, pools and initial
     model), for every ``k`` and every baseline. The claim text names the data source, so a row
-    computed on the synthetic stand-in says so.
+    computed on the synthetic stand-in is marked as such.
 
     Parameters
     ----------

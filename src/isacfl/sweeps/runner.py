@@ -90,9 +90,9 @@ class Job:
 def quiet_worker_restarts() -> Iterator[None]:
     """Silence loky's warning that it replaced a worker process, for the enclosed block.
 
-    loky restarts a worker whose memory grew by a few hundred MB (an FL run with 30 devices
-    does), and warns on stderr although every job still runs once and returns its result; in a
-    chapter that warning fails the book build.
+    loky restarts a worker whose memory grew by a few hundred MB, as after an FL run with 30
+    devices. It then warns on stderr, although every job still runs once and returns its result,
+    and in a chapter that warning fails the book build.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor",

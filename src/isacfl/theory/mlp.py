@@ -473,7 +473,7 @@ def centralised_run(config: CentralisedConfig, seed: int, *, data=None, results_
     -----
     The file ``centralised-<config hash>-seed<seed>.json`` carries the config, the seed, the code
     version, the fingerprint of the MNIST data (:meth:`isacfl.data.MnistData.fingerprint`) and a
-    checksum (:func:`isacfl.fl.results.save_record`); a file for other data is recomputed.
+    checksum (:func:`isacfl.fl.results.save_record`). A file written for other data is recomputed.
     """
     from ..data import load_mnist
     from ..fl.results import ensure_writable, load_record, results_dir as results_folder, save_record
