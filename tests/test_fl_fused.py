@@ -14,15 +14,6 @@ from isacfl.radar.model import RadarLeNet
 SUCCESS_PROB = [1.0, 0.9, 0.6, 0.8, 1.0]
 
 
-@pytest.fixture(scope="module")
-def devices():
-    rng = np.random.default_rng(0)
-    sizes = [0, 7, 40, 90, 60]
-    data = [(rng.random((d, 28, 28), dtype=np.float32), rng.integers(0, 10, d)) for d in sizes]
-    test = (rng.random((64, 28, 28), dtype=np.float32), rng.integers(0, 10, 64))
-    return data, test
-
-
 def _run(factory, devices, **kwargs):
     data, test = devices
     options = dict(num_rounds=6, local_steps=3, batch_size=8, learning_rate=0.1, seed=5, return_state=True,
