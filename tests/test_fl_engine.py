@@ -33,6 +33,75 @@ def test_vectorised_matches_reference(devices):
     np.testing.assert_allclose([v for _, v in history_v.loss_train], [v for _, v in history_r.loss_train], atol=1e-5)
 
 
+def _frozen_bias_mlp():
+    model = MLP((8, 6, 3))
+    model.layers[0].bias.requires_grad_(False)
+    return model
+
+
+def _shared_weight_mlp():
+    first, second = nn.Linear(8, 8), nn.Linear(8, 8)
+    second.weight = first.weight
+    return nn.Sequential(first, nn.ReLU(), second, nn.ReLU(), nn.Linear(8, 3))
+
+
+def _shared_layer_mlp():
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(8, 8), nn.Tanh(), shared, nn.Tanh(), shared, nn.Tanh(), nn.Linear(8, 3))
+
+
+def _forward_hook_mlp():
+    model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    model[2].register_forward_hook(lambda module, inputs, output: output * 2)
+    return model
+
+
+def _small_devices():
+    rng = np.random.default_rng(3)
+    data = [(rng.normal(size=(d, 8)).astype(np.float32), rng.integers(0, 3, d)) for d in (20, 0, 35, 12)]
+    test = (rng.normal(size=(30, 8)).astype(np.float32), rng.integers(0, 3, 30))
+    return data, test
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [_frozen_bias_mlp, _shared_weight_mlp, _forward_hook_mlp],
+    ids=["frozen-bias", "shared-weight", "forward-hook"],
+)
+def test_vectorised_matches_reference_unusual_model(factory):
+    data, test = _small_devices()
+    options = dict(num_rounds=4, local_steps=3, batch_size=5, learning_rate=0.2, seed=2, return_state=True)
+
+    history_v, state_v = federated_averaging(factory, data, [1.0, 1.0, 0.7, 0.9], test, engine="vectorised", **options)
+    history_r, state_r = federated_averaging(factory, data, [1.0, 1.0, 0.7, 0.9], test, engine="reference", **options)
+
+    assert state_v.keys() == state_r.keys()
+    for name in state_r:
+        torch.testing.assert_close(state_v[name], state_r[name], rtol=0, atol=1e-5, msg=name)
+    assert history_v.num_uploads == history_r.num_uploads
+
+
+def test_vectorised_rejects_shared_layer():
+    data, test = _small_devices()
+
+    with pytest.raises(ValueError, match=r"module used at two places \('2' and '4'\).*use engine='reference'"):
+        federated_averaging(_shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="vectorised")
+    history = federated_averaging(_shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="reference")
+    assert history.num_uploads == [(1, 4)]
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "reference"])
+def test_frozen_parameter_stays_initial(engine):
+    data, test = _small_devices()
+    options = dict(local_steps=3, batch_size=5, learning_rate=0.2, seed=2, return_state=True, engine=engine)
+
+    _, initial = federated_averaging(_frozen_bias_mlp, data, [0.0] * 4, test, num_rounds=1, **options)
+    _, trained = federated_averaging(_frozen_bias_mlp, data, [1.0] * 4, test, num_rounds=3, **options)
+
+    torch.testing.assert_close(trained["layers.0.bias"], initial["layers.0.bias"], rtol=0, atol=1e-6)
+    assert not torch.allclose(trained["layers.0.weight"], initial["layers.0.weight"])
+
+
 def test_model_moves_from_initial(devices):
     _, initial = _run(devices, num_rounds=1, success_prob=[0.0] * 5)
     _, trained = _run(devices)

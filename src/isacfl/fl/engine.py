@@ -256,13 +256,30 @@ class _VectorisedTrainer:
                 f"the vectorised engine needs a model without buffers, but this one has {buffers}; "
                 f"use engine='reference'"
             )
+        seen: dict[int, str] = {}
+        for name, module in model.named_modules(remove_duplicate=False):
+            if id(module) in seen and any(True for _ in module.parameters()):
+                raise ValueError(
+                    f"the vectorised engine cannot train a module used at two places ({seen[id(module)]!r} and "
+                    f"{name!r}), because torch.func.functional_call fails on it under vmap; use engine='reference'"
+                )
+            seen.setdefault(id(module), name)
         self.model = model
         self.learning_rate = learning_rate
+        # Parameters with requires_grad=False stay fixed, because torch.optim.SGD skips them in the reference engine.
+        self._trained = [name for name, p in model.named_parameters() if p.requires_grad]
+        self._frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+        # A tensor shared by two modules is trained once, under its first name, and copied to the others.
+        first_name = {id(p): name for name, p in reversed(list(model.named_parameters(remove_duplicate=False)))}
+        self._aliases = {name: first_name[id(p)] for name, p in model.named_parameters(remove_duplicate=False)
+                         if first_name[id(p)] != name}
 
-        def batch_loss(params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            return F.cross_entropy(functional_call(model, params, (x,)), y)
+        def batch_loss(
+            params: dict[str, torch.Tensor], frozen: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
+        ) -> torch.Tensor:
+            return F.cross_entropy(functional_call(model, {**params, **frozen}, (x,)), y)
 
-        self._per_device_grad = vmap(grad(batch_loss))
+        self._per_device_grad = vmap(grad(batch_loss), in_dims=(0, None, 0, 0))
 
     def train_round(
         self,
@@ -277,13 +294,15 @@ class _VectorisedTrainer:
         active = np.flatnonzero(uploaded & (counts > 0))
         rows = torch.from_numpy(offsets[active][:, None, None] + batch_idx[active])
         x_batches, y_batches = images[rows], labels[rows]
-        names = [name for name, _ in self.model.named_parameters()]
         params = {name: global_state[name].unsqueeze(0).expand(len(active), *global_state[name].shape)
-                  for name in names}
+                  for name in self._trained}
+        frozen = {name: global_state[name] for name in self._frozen}
         self.model.train()
         for step in range(batch_idx.shape[1]):
-            grads = self._per_device_grad(params, x_batches[:, step], y_batches[:, step])
-            params = {name: params[name] - self.learning_rate * grads[name] for name in names}
+            grads = self._per_device_grad(params, frozen, x_batches[:, step], y_batches[:, step])
+            params = {name: params[name] - self.learning_rate * grads[name] for name in self._trained}
+        params.update({name: value.unsqueeze(0).expand(len(active), *value.shape) for name, value in frozen.items()})
+        params.update({alias: params[source] for alias, source in self._aliases.items()})
         return aggregate_stacked(global_state, params, counts[active], np.ones(len(active), dtype=bool))
 
 
@@ -336,7 +355,8 @@ def federated_averaging(
         Implementation; all give the same parameters up to float rounding, which SGD amplifies
         over many rounds (see Notes). ``"fused"`` is the fastest at one torch thread but accepts
         only stacks of dense layers; :class:`isacfl.fl.RunConfig` uses it by default. The default
-        here stays ``"vectorised"``, which accepts any model without buffers.
+        here stays ``"vectorised"``, which accepts any model without buffers whose modules each sit
+        at one place in the model.
     local_optimizer : {"sgd", "adam"}
         Optimiser of the local steps. ``"adam"`` runs ``torch.optim.Adam`` (default betas) with a
         fresh state on every device in every round, so only the model is uploaded; it needs
@@ -362,7 +382,8 @@ def federated_averaging(
     ------
     ValueError
         If an argument is out of range, ``success_prob`` does not have one entry per device, no
-        device has data, the vectorised engine gets a model with buffers, or the fused engine
+        device has data, the vectorised engine gets a model with buffers or with one module at two
+        places, or the fused engine
         gets a model that is not a stack of dense layers or labels outside its classes.
 
     Notes
@@ -379,7 +400,10 @@ def federated_averaging(
 
     Limitations: the vectorised engine needs a model without buffers (no BatchNorm) and without
     random layers (no dropout), because ``torch.func.vmap`` cannot update buffers in place or draw
-    different dropout masks for different devices without extra care. The fused engine needs a
+    different dropout masks for different devices without extra care. It also rejects a module
+    used at two places, on which ``functional_call`` fails under ``vmap`` (seen with torch
+    2.13). A weight tensor shared by two modules, frozen parameters and forward hooks train as
+    in the reference engine. The fused engine needs a
     chain of ``nn.Linear`` layers with LeakyReLU or ReLU between them (see
     :func:`isacfl.fl.fused.dense_layers`). Use the reference engine for other models, such as the
     radar CNN.
