@@ -180,7 +180,9 @@ class FusedTrainer:
     Parameters
     ----------
     model : torch.nn.Module
-        A dense stack accepted by :func:`dense_layers`; only its structure is read.
+        A dense stack accepted by :func:`dense_layers`. Only its structure is read, once, here:
+        the trainer never calls the model, so hooks or ``requires_grad`` changes made to it later
+        have no effect on training.
     learning_rate : float
         SGD step size ``eta``.
     sample_shape : tuple of int
