@@ -133,7 +133,8 @@ def plot_strategies(ax: Axes, result: SweepResult, *, metric: str = "accuracy",
                   marker=STRATEGY_MARKERS[strategy], label=STRATEGY_LABELS[strategy])
     ax.set_xlabel(result.axis_label)
     ax.set_ylabel("test accuracy (%)" if metric == "accuracy" else f"{metric} (%)")
-    ax.legend()
+    # The legend sits above the axes, because wide error bars at paper scale leave no empty corner inside them.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, frameon=False)
     return ax
 
 
