@@ -90,6 +90,60 @@ def test_vectorised_rejects_shared_layer():
     assert history.num_uploads == [(1, 4)]
 
 
+def _gradient_hook_mlp():
+    model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    model[0].weight.register_hook(lambda gradient: gradient * 0)
+    return model
+
+
+def _backward_hook_mlp():
+    model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    model[2].register_full_backward_hook(lambda module, grad_input, grad_output: None)
+    return model
+
+
+def _dropout_mlp():
+    return nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Dropout(0.2), nn.Linear(6, 3))
+
+
+def _random_forward_hook_mlp():
+    model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    model[0].register_forward_hook(lambda module, inputs, output: output + 0.01 * torch.randn_like(output))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (_gradient_hook_mlp, r"skip the gradient hooks on parameters \['0.weight'\]"),
+        (_backward_hook_mlp, r"cannot run module backward hooks .* on modules \['2'\]"),
+        (_dropout_mlp, r"cannot draw dropout masks .* dropout modules \['2'\]"),
+        (_random_forward_hook_mlp, "draws random numbers in its forward pass"),
+    ],
+    ids=["gradient-hook", "backward-hook", "dropout", "random-forward-hook"],
+)
+def test_vectorised_rejects_unsupported_model(factory, message):
+    data, test = _small_devices()
+
+    with pytest.raises(ValueError, match=message + ".*use engine='reference'"):
+        federated_averaging(factory, data, [1.0] * 4, test, num_rounds=1, engine="vectorised")
+    history = federated_averaging(factory, data, [1.0] * 4, test, num_rounds=1, engine="reference")
+    assert history.num_uploads == [(1, 4)]
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "reference", "fused"])
+def test_model_without_trainable_parameters_rejected(engine):
+    data, test = _small_devices()
+
+    def frozen_factory():
+        model = MLP((8, 6, 3))
+        model.requires_grad_(False)
+        return model
+
+    with pytest.raises(ValueError, match="model MLP has no parameter with requires_grad=True"):
+        federated_averaging(frozen_factory, data, [1.0] * 4, test, num_rounds=1, engine=engine)
+
+
 @pytest.mark.parametrize("engine", ["vectorised", "reference"])
 def test_frozen_parameter_stays_initial(engine):
     data, test = _small_devices()

@@ -244,6 +244,26 @@ def _train_round_reference(
     return aggregate(global_state, client_states, counts, uploaded)
 
 
+def _reject_for_vmap(model: nn.Module) -> None:
+    """Raise ValueError for model features that ``vmap(grad(...))`` would skip or fail on."""
+    hooked_parameters = [name for name, p in model.named_parameters()
+                         if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)]
+    if hooked_parameters:
+        raise ValueError(f"the vectorised engine would skip the gradient hooks on parameters {hooked_parameters}; "
+                         f"use engine='reference'")
+    backward_hooked = [name or "(the model itself)" for name, module in model.named_modules()
+                       if module._backward_hooks or module._backward_pre_hooks]
+    global_hooks = nn.modules.module._global_backward_hooks or nn.modules.module._global_backward_pre_hooks
+    if backward_hooked or global_hooks:
+        where = f"on modules {backward_hooked}" if backward_hooked else "registered globally"
+        raise ValueError(f"the vectorised engine cannot run module backward hooks under vmap, and this model has "
+                         f"them {where}; use engine='reference'")
+    dropout = [name for name, module in model.named_modules() if isinstance(module, nn.modules.dropout._DropoutNd)]
+    if dropout:
+        raise ValueError(f"the vectorised engine cannot draw dropout masks under vmap, and this model has dropout "
+                         f"modules {dropout}; use engine='reference'")
+
+
 class _VectorisedTrainer:
     """Local SGD of many devices at once: ``vmap`` over the gradient of a functional model call."""
 
@@ -256,6 +276,7 @@ class _VectorisedTrainer:
                 f"the vectorised engine needs a model without buffers, but this one has {buffers}; "
                 f"use engine='reference'"
             )
+        _reject_for_vmap(model)
         seen: dict[int, str] = {}
         for name, module in model.named_modules(remove_duplicate=False):
             if id(module) in seen and any(True for _ in module.parameters()):
@@ -299,7 +320,13 @@ class _VectorisedTrainer:
         frozen = {name: global_state[name] for name in self._frozen}
         self.model.train()
         for step in range(batch_idx.shape[1]):
-            grads = self._per_device_grad(params, frozen, x_batches[:, step], y_batches[:, step])
+            try:
+                grads = self._per_device_grad(params, frozen, x_batches[:, step], y_batches[:, step])
+            except RuntimeError as error:
+                if "random" not in str(error):
+                    raise
+                raise ValueError(f"the model draws random numbers in its forward pass, which the vectorised "
+                                 f"engine cannot do under vmap; use engine='reference' ({error})") from error
             params = {name: params[name] - self.learning_rate * grads[name] for name in self._trained}
         params.update({name: value.unsqueeze(0).expand(len(active), *value.shape) for name, value in frozen.items()})
         params.update({alias: params[source] for alias, source in self._aliases.items()})
@@ -355,8 +382,8 @@ def federated_averaging(
         Implementation; all give the same parameters up to float rounding, which SGD amplifies
         over many rounds (see Notes). ``"fused"`` is the fastest at one torch thread but accepts
         only stacks of dense layers; :class:`isacfl.fl.RunConfig` uses it by default. The default
-        here stays ``"vectorised"``, which accepts any model without buffers whose modules each sit
-        at one place in the model.
+        here stays ``"vectorised"``, which accepts most models; see Limitations for the ones it
+        rejects.
     local_optimizer : {"sgd", "adam"}
         Optimiser of the local steps. ``"adam"`` runs ``torch.optim.Adam`` (default betas) with a
         fresh state on every device in every round, so only the model is uploaded; it needs
@@ -376,15 +403,16 @@ def federated_averaging(
         Training loss on the union of the devices' data (weighted by ``D_n``, i.e. the mean over
         all their samples), test loss and test accuracy at the evaluated rounds, the number of
         uploads per round and the skipped rounds. ``info`` holds the wall-clock seconds spent in
-        training and in evaluation, and the CPU seconds of this process spent in training. With ``return_state=True``, the pair ``(history, state)``.
+        training and in evaluation, and the CPU seconds of this process spent in training. With
+        ``return_state=True``, the pair ``(history, state)``.
 
     Raises
     ------
     ValueError
         If an argument is out of range, ``success_prob`` does not have one entry per device, no
-        device has data, the vectorised engine gets a model with buffers or with one module at two
-        places, or the fused engine
-        gets a model that is not a stack of dense layers or labels outside its classes.
+        device has data, the model has no trainable parameter, the vectorised engine gets a model
+        it cannot train (see Limitations), or the fused engine gets a model that is not a stack
+        of dense layers or labels outside its classes.
 
     Notes
     -----
@@ -398,15 +426,16 @@ def federated_averaging(
     in 1,000; the vectorised engine's test loss differed by up to 3e-6. The same engine, seed and
     inputs always give the same numbers.
 
-    Limitations: the vectorised engine needs a model without buffers (no BatchNorm) and without
-    random layers (no dropout), because ``torch.func.vmap`` cannot update buffers in place or draw
-    different dropout masks for different devices without extra care. It also rejects a module
-    used at two places, on which ``functional_call`` fails under ``vmap`` (seen with torch
-    2.13). A weight tensor shared by two modules, frozen parameters and forward hooks train as
-    in the reference engine. The fused engine needs a
+    Limitations: the vectorised engine rejects, with a ValueError that points to the reference
+    engine, a model with buffers (BatchNorm), with dropout or other random operations in its
+    forward pass, with gradient hooks on parameters or backward hooks on modules, or with one
+    module used at two places. ``torch.func.vmap`` cannot update buffers in place, draw
+    different random numbers per device, or run those hooks, and ``functional_call`` fails on
+    the reused module (seen with torch 2.13). A weight tensor shared by two modules, frozen
+    parameters and forward hooks train as in the reference engine. The fused engine needs a
     chain of ``nn.Linear`` layers with LeakyReLU or ReLU between them (see
-    :func:`isacfl.fl.fused.dense_layers`). Use the reference engine for other models, such as the
-    radar CNN.
+    :func:`isacfl.fl.fused.dense_layers`). Other models, such as the radar CNN, train with the
+    reference or the vectorised engine.
 
     Examples
     --------
@@ -443,6 +472,9 @@ def federated_averaging(
     uploads = draw_uploads(p, num_rounds, np.random.default_rng(streams["uploads"]))
     batch_rng = np.random.default_rng(streams["batches"])
     model = _initial_model(model_factory, streams["init"])
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"model {type(model).__name__} has no parameter with requires_grad=True, "
+                         f"so federated training would not change it")
     trainer: _VectorisedTrainer | FusedTrainer | None = None
     if engine == "vectorised":
         trainer = _VectorisedTrainer(model, learning_rate)
