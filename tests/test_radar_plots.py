@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 from isacfl.radar_plots import plot_topk_bars
 
@@ -33,4 +34,13 @@ def test_topk_bars_legend_beside_axes():
     fig.canvas.draw()
 
     assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    plt.close(fig)
+
+
+def test_topk_bars_room_for_error_caps():
+    near_full = {**SUMMARY, "centralised": {"topk_mean": {1: 0.44, 3: 0.98}, "topk_std": {1: 0.01, 3: 0.03}}}
+    fig, ax = plt.subplots()
+    plot_topk_bars(ax, near_full)
+
+    assert ax.get_ylim() == pytest.approx((0.0, 103.0))
     plt.close(fig)

@@ -93,9 +93,11 @@ def plot_topk_bars(ax: Axes, summary: Mapping[str, Mapping[str, Any]], *, data_l
     ks = sorted(next(iter(summary.values()))["topk_mean"])
     width = 0.8 / len(strategies)
     positions = np.arange(len(ks))
+    top = 100.0
     for i, strategy in enumerate(strategies):
         means = [100 * summary[strategy]["topk_mean"][k] for k in ks]
         errors = [100 * summary[strategy]["topk_std"][k] for k in ks]
+        top = max(top, *(mean + error for mean, error in zip(means, errors)))
         ax.bar(positions + (i - (len(strategies) - 1) / 2) * width, means, width, yerr=errors, capsize=2,
                color=strategy_color(strategy), label=strategy_label(strategy),
                hatch="//" if strategy == "centralised" else None,
@@ -103,7 +105,7 @@ def plot_topk_bars(ax: Axes, summary: Mapping[str, Mapping[str, Any]], *, data_l
     ax.set_xticks(positions, [f"top-{k}" for k in ks])
     ax.set_xlabel("beams counted, k")
     ax.set_ylabel("top-k accuracy (%)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, top + 2)  # room for the caps of error bars that reach past 100 %
     ax.set_title(_title("Beam prediction on the clean test frames", data_label))
     # The legend sits beside the axes, because the centralised bars reach the top of the plot.
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))

@@ -124,6 +124,8 @@ def plot_strategies(ax: Axes, result: SweepResult, *, metric: str = "accuracy",
     Returns
     -------
     matplotlib.axes.Axes
+        The axes, with the legend above them. A title set on these axes would overlap it, so
+        put a title on the figure (``fig.suptitle``) instead.
     """
     x = x_scale * np.asarray(result.points, dtype=float)
     shift = dodge * (x.max() - x.min())
