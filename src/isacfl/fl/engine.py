@@ -246,6 +246,20 @@ def _train_round_reference(
 
 def _reject_for_vmap(model: nn.Module) -> None:
     """Raise ValueError for model features that ``vmap(grad(...))`` would skip or fail on."""
+    buffers = [name for name, _ in model.named_buffers()]
+    if buffers:
+        raise ValueError(
+            f"the vectorised engine needs a model without buffers, but this one has {buffers}; "
+            f"use engine='reference'"
+        )
+    seen: dict[int, str] = {}
+    for name, module in model.named_modules(remove_duplicate=False):
+        if id(module) in seen and any(True for _ in module.parameters()):
+            raise ValueError(
+                f"the vectorised engine cannot train a module used at two places ({seen[id(module)]!r} and "
+                f"{name!r}), because torch.func.functional_call fails on it under vmap; use engine='reference'"
+            )
+        seen.setdefault(id(module), name)
     hooked_parameters = [name for name, p in model.named_parameters()
                          if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)]
     if hooked_parameters:
@@ -270,21 +284,7 @@ class _VectorisedTrainer:
     def __init__(self, model: nn.Module, learning_rate: float):
         from torch.func import functional_call, grad, vmap
 
-        buffers = [name for name, _ in model.named_buffers()]
-        if buffers:
-            raise ValueError(
-                f"the vectorised engine needs a model without buffers, but this one has {buffers}; "
-                f"use engine='reference'"
-            )
         _reject_for_vmap(model)
-        seen: dict[int, str] = {}
-        for name, module in model.named_modules(remove_duplicate=False):
-            if id(module) in seen and any(True for _ in module.parameters()):
-                raise ValueError(
-                    f"the vectorised engine cannot train a module used at two places ({seen[id(module)]!r} and "
-                    f"{name!r}), because torch.func.functional_call fails on it under vmap; use engine='reference'"
-                )
-            seen.setdefault(id(module), name)
         self.model = model
         self.learning_rate = learning_rate
         # Parameters with requires_grad=False stay fixed, because torch.optim.SGD skips them in the reference engine.
