@@ -50,6 +50,12 @@ def _shared_layer_mlp():
     return nn.Sequential(nn.Linear(8, 8), nn.Tanh(), shared, nn.Tanh(), shared, nn.Tanh(), nn.Linear(8, 3))
 
 
+def _frozen_shared_layer_mlp():
+    model = _shared_layer_mlp()
+    model[2].requires_grad_(False)
+    return model
+
+
 def _forward_hook_mlp():
     model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
     model[2].register_forward_hook(lambda module, inputs, output: output * 2)
@@ -65,8 +71,8 @@ def _small_devices():
 
 @pytest.mark.parametrize(
     "factory",
-    [_frozen_bias_mlp, _shared_weight_mlp, _forward_hook_mlp],
-    ids=["frozen-bias", "shared-weight", "forward-hook"],
+    [_frozen_bias_mlp, _shared_weight_mlp, _frozen_shared_layer_mlp, _forward_hook_mlp],
+    ids=["frozen-bias", "shared-weight", "frozen-shared-layer", "forward-hook"],
 )
 def test_vectorised_matches_reference_unusual_model(factory):
     data, test = _small_devices()

@@ -254,7 +254,8 @@ def _reject_for_vmap(model: nn.Module) -> None:
         )
     seen: dict[int, str] = {}
     for name, module in model.named_modules(remove_duplicate=False):
-        if id(module) in seen and any(True for _ in module.parameters()):
+        # A reused module whose parameters are all frozen reaches vmap as a constant, and functional_call handles that.
+        if id(module) in seen and any(p.requires_grad for p in module.parameters()):
             raise ValueError(
                 f"the vectorised engine cannot train a module used at two places ({seen[id(module)]!r} and "
                 f"{name!r}), because torch.func.functional_call fails on it under vmap; use engine='reference'"
@@ -429,10 +430,11 @@ def federated_averaging(
     Limitations: the vectorised engine rejects, with a ValueError that points to the reference
     engine, a model with buffers (BatchNorm), with dropout or other random operations in its
     forward pass, with gradient hooks on parameters or backward hooks on modules, or with one
-    module used at two places. ``torch.func.vmap`` cannot update buffers in place, draw
-    different random numbers per device, or run those hooks, and ``functional_call`` fails on
-    the reused module (seen with torch 2.13). A weight tensor shared by two modules, frozen
-    parameters and forward hooks train as in the reference engine. The fused engine needs a
+    module with trainable parameters used at two places. ``torch.func.vmap`` cannot update
+    buffers in place, draw different random numbers per device, or run those hooks, and
+    ``functional_call`` fails on the reused module (seen with torch 2.13). A weight tensor
+    shared by two modules, frozen parameters (also in a reused module) and forward hooks train
+    as in the reference engine. The fused engine needs a
     chain of ``nn.Linear`` layers with LeakyReLU or ReLU between them (see
     :func:`isacfl.fl.fused.dense_layers`). Other models, such as the radar CNN, train with the
     reference or the vectorised engine.
