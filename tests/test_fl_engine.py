@@ -9,6 +9,8 @@ from torch import nn
 
 from isacfl.fl import draw_batch_indices, draw_uploads, federated_averaging, seed_streams
 from isacfl.models import MLP
+from model_factories import (forward_hook_mlp, frozen_bias_mlp, frozen_shared_layer_mlp, shared_layer_mlp,
+                            shared_weight_mlp)
 
 
 def _small_mlp():
@@ -33,35 +35,6 @@ def test_vectorised_matches_reference(devices):
     np.testing.assert_allclose([v for _, v in history_v.loss_train], [v for _, v in history_r.loss_train], atol=1e-5)
 
 
-def _frozen_bias_mlp():
-    model = MLP((8, 6, 3))
-    model.layers[0].bias.requires_grad_(False)
-    return model
-
-
-def _shared_weight_mlp():
-    first, second = nn.Linear(8, 8), nn.Linear(8, 8)
-    second.weight = first.weight
-    return nn.Sequential(first, nn.ReLU(), second, nn.ReLU(), nn.Linear(8, 3))
-
-
-def _shared_layer_mlp():
-    shared = nn.Linear(8, 8)
-    return nn.Sequential(nn.Linear(8, 8), nn.Tanh(), shared, nn.Tanh(), shared, nn.Tanh(), nn.Linear(8, 3))
-
-
-def _frozen_shared_layer_mlp():
-    model = _shared_layer_mlp()
-    model[2].requires_grad_(False)
-    return model
-
-
-def _forward_hook_mlp():
-    model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
-    model[2].register_forward_hook(lambda module, inputs, output: output * 2)
-    return model
-
-
 def _small_devices():
     rng = np.random.default_rng(3)
     data = [(rng.normal(size=(d, 8)).astype(np.float32), rng.integers(0, 3, d)) for d in (20, 0, 35, 12)]
@@ -71,7 +44,7 @@ def _small_devices():
 
 @pytest.mark.parametrize(
     "factory",
-    [_frozen_bias_mlp, _shared_weight_mlp, _frozen_shared_layer_mlp, _forward_hook_mlp],
+    [frozen_bias_mlp, shared_weight_mlp, frozen_shared_layer_mlp, forward_hook_mlp],
     ids=["frozen-bias", "shared-weight", "frozen-shared-layer", "forward-hook"],
 )
 def test_vectorised_matches_reference_unusual_model(factory):
@@ -91,8 +64,8 @@ def test_vectorised_rejects_shared_layer():
     data, test = _small_devices()
 
     with pytest.raises(ValueError, match=r"module used at two places \('2' and '4'\).*use engine='reference'"):
-        federated_averaging(_shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="vectorised")
-    history = federated_averaging(_shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="reference")
+        federated_averaging(shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="vectorised")
+    history = federated_averaging(shared_layer_mlp, data, [1.0] * 4, test, num_rounds=1, engine="reference")
     assert history.num_uploads == [(1, 4)]
 
 
@@ -112,7 +85,7 @@ def _dropout_mlp():
     return nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Dropout(0.2), nn.Linear(6, 3))
 
 
-def _random_forward_hook_mlp():
+def _randomforward_hook_mlp():
     model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
     model[0].register_forward_hook(lambda module, inputs, output: output + 0.01 * torch.randn_like(output))
     return model
@@ -124,7 +97,7 @@ def _random_forward_hook_mlp():
         (_gradient_hook_mlp, r"skip the gradient hooks on parameters \['0.weight'\]"),
         (_backward_hook_mlp, r"cannot run module backward hooks .* on modules \['2'\]"),
         (_dropout_mlp, r"cannot draw dropout masks .* dropout modules \['2'\]"),
-        (_random_forward_hook_mlp, "draws random numbers in its forward pass"),
+        (_randomforward_hook_mlp, "draws random numbers in its forward pass"),
     ],
     ids=["gradient-hook", "backward-hook", "dropout", "random-forward-hook"],
 )
@@ -155,8 +128,8 @@ def test_frozen_parameter_stays_initial(engine):
     data, test = _small_devices()
     options = dict(local_steps=3, batch_size=5, learning_rate=0.2, seed=2, return_state=True, engine=engine)
 
-    _, initial = federated_averaging(_frozen_bias_mlp, data, [0.0] * 4, test, num_rounds=1, **options)
-    _, trained = federated_averaging(_frozen_bias_mlp, data, [1.0] * 4, test, num_rounds=3, **options)
+    _, initial = federated_averaging(frozen_bias_mlp, data, [0.0] * 4, test, num_rounds=1, **options)
+    _, trained = federated_averaging(frozen_bias_mlp, data, [1.0] * 4, test, num_rounds=3, **options)
 
     torch.testing.assert_close(trained["layers.0.bias"], initial["layers.0.bias"], rtol=0, atol=1e-6)
     assert not torch.allclose(trained["layers.0.weight"], initial["layers.0.weight"])
