@@ -105,7 +105,8 @@ def plot_topk_bars(ax: Axes, summary: Mapping[str, Mapping[str, Any]], *, data_l
     ax.set_xticks(positions, [f"top-{k}" for k in ks])
     ax.set_xlabel("beams counted, k")
     ax.set_ylabel("top-k accuracy (%)")
-    ax.set_ylim(0, top + 2)  # room for the caps of error bars that reach past 100 %
+    # Leave room for the caps of error bars that reach past 100 %.
+    ax.set_ylim(0, top + 2)
     ax.set_title(_title("Beam prediction on the clean test frames", data_label))
     # The legend sits beside the axes, because the centralised bars reach the top of the plot.
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))

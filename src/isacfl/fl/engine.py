@@ -252,6 +252,7 @@ def _reject_for_vmap(model: nn.Module) -> None:
             f"the vectorised engine needs a model without buffers, but this one has {buffers}; "
             f"use engine='reference'"
         )
+
     seen: dict[int, str] = {}
     for name, module in model.named_modules(remove_duplicate=False):
         # A reused module whose parameters are all frozen reaches vmap as a constant, and functional_call handles that.
@@ -261,11 +262,13 @@ def _reject_for_vmap(model: nn.Module) -> None:
                 f"{name!r}), because torch.func.functional_call fails on it under vmap; use engine='reference'"
             )
         seen.setdefault(id(module), name)
+
     hooked_parameters = [name for name, p in model.named_parameters()
                          if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)]
     if hooked_parameters:
         raise ValueError(f"the vectorised engine would skip the gradient hooks on parameters {hooked_parameters}; "
                          f"use engine='reference'")
+
     backward_hooked = [name or "(the model itself)" for name, module in model.named_modules()
                        if module._backward_hooks or module._backward_pre_hooks]
     global_hooks = nn.modules.module._global_backward_hooks or nn.modules.module._global_backward_pre_hooks
@@ -273,6 +276,7 @@ def _reject_for_vmap(model: nn.Module) -> None:
         where = f"on modules {backward_hooked}" if backward_hooked else "registered globally"
         raise ValueError(f"the vectorised engine cannot run module backward hooks under vmap, and this model has "
                          f"them {where}; use engine='reference'")
+
     dropout = [name for name, module in model.named_modules() if isinstance(module, nn.modules.dropout._DropoutNd)]
     if dropout:
         raise ValueError(f"the vectorised engine cannot draw dropout masks under vmap, and this model has dropout "
